@@ -1,0 +1,18 @@
+/**
+ * Every exercise of the course, by id. Add one import line per chapter file.
+ */
+import { Exercise } from "./types";
+import { exercises as ch00 } from "./00-introduction";
+
+export const allExercises: Exercise[] = [...ch00];
+
+/** The exercise with this id, or an error listing the known ids. */
+export function findExercise(id: string): Exercise {
+  const found = allExercises.find((e) => e.id === id);
+  if (!found) {
+    const chapter = id.slice(0, 2);
+    const near = allExercises.filter((e) => e.id.startsWith(chapter)).map((e) => e.id);
+    throw new Error(`Unknown exercise "${id}". Known ids${near.length ? ` in chapter ${chapter}` : ""}: ${(near.length ? near : allExercises.map((e) => e.id)).join(", ")}`);
+  }
+  return found;
+}

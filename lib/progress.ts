@@ -1,0 +1,146 @@
+/**
+ * Live training progress: a bar, the step, the loss, elapsed/remaining time and
+ * a small loss curve, all in ONE output that is updated in place (so a long run
+ * does not flood the notebook). Outside a kernel it prints a plain line every
+ * tenth of the run instead.
+ *
+ *   const progress = new TrainingProgress({ totalSteps: 500, title: "pre-training" });
+ *   for (…) { …; await progress.update({ step, loss }); }
+ *   progress.finish();
+ */
+import { displayBundle, escapeHtml, inKernel, newDisplayId } from "./display";
+
+export interface ProgressOptions {
+  totalSteps: number;
+  title?: string;
+  /** Minimum milliseconds between redraws in a kernel (default 400). */
+  redrawMs?: number;
+  /** Outside a kernel: print every N steps (default: a tenth of the run). */
+  printEvery?: number;
+  /** Force plain-text mode even in a kernel (default false). */
+  plain?: boolean;
+}
+
+export interface ProgressPoint {
+  step: number;
+  loss: number;
+  valLoss?: number;
+  lr?: number;
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  if (!Number.isFinite(s)) return "?";
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - 60 * m)} s`;
+}
+
+function fmtLoss(v: number | undefined): string {
+  return v === undefined ? "–" : Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+/** A polyline SVG of train (and validation) loss. */
+export function lossCurveSvg(points: ProgressPoint[], width = 360, height = 120): string {
+  const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+  const values = points.flatMap((p) => [p.loss, p.valLoss]).filter(finite);
+  if (points.length < 2 || values.length === 0) return "";
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const span = hi - lo || 1;
+  const x0 = points[0].step;
+  const x1 = points[points.length - 1].step;
+  const sx = (s: number) => 30 + ((s - x0) / (x1 - x0 || 1)) * (width - 40);
+  const sy = (v: number) => 8 + (1 - (v - lo) / span) * (height - 24);
+  const line = (pick: (p: ProgressPoint) => number | undefined, colour: string) => {
+    const pts = points.filter((p) => finite(pick(p))).map((p) => `${sx(p.step).toFixed(1)},${sy(pick(p) as number).toFixed(1)}`);
+    return pts.length > 1 ? `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.join(" ")}"/>` : "";
+  };
+  return (
+    `<svg width="${width}" height="${height}" style="background:#fafafa;border:1px solid #ddd">` +
+    `<text x="2" y="12" font-size="10">${hi.toFixed(2)}</text><text x="2" y="${height - 12}" font-size="10">${lo.toFixed(2)}</text>` +
+    line((p) => p.loss, "#2563eb") +
+    line((p) => p.valLoss, "#ea580c") +
+    `<text x="${width - 120}" y="${height - 3}" font-size="10" fill="#2563eb">train</text>` +
+    `<text x="${width - 80}" y="${height - 3}" font-size="10" fill="#ea580c">validation</text></svg>`
+  );
+}
+
+export class TrainingProgress {
+  readonly history: ProgressPoint[] = [];
+  private readonly id = newDisplayId();
+  private readonly start = Date.now();
+  private lastDraw = 0;
+  private shown = false;
+  private finished = false;
+  private readonly live: boolean;
+  private readonly printEvery: number;
+
+  constructor(private readonly options: ProgressOptions) {
+    if (!(options.totalSteps > 0)) throw new Error(`TrainingProgress: totalSteps must be positive, got ${options.totalSteps}`);
+    this.live = !options.plain && inKernel();
+    this.printEvery = Math.max(1, options.printEvery ?? Math.round(options.totalSteps / 10));
+  }
+
+  /** The one-line status, e.g. "step 120/500 (24%) · loss 2.3100 · 12.3 s elapsed · ~38.9 s left". */
+  statusLine(): string {
+    const last = this.history[this.history.length - 1];
+    if (!last) return `${this.options.title ?? "training"}: starting`;
+    const elapsed = Date.now() - this.start;
+    const done = Math.min(last.step, this.options.totalSteps);
+    const remaining = done > 0 ? (elapsed / done) * (this.options.totalSteps - done) : NaN;
+    const lastVal = [...this.history].reverse().find((p) => p.valLoss !== undefined)?.valLoss;
+    return (
+      `${this.options.title ? this.options.title + ": " : ""}step ${done}/${this.options.totalSteps} ` +
+      `(${Math.round((100 * done) / this.options.totalSteps)}%) · loss ${fmtLoss(last.loss)}` +
+      (lastVal !== undefined ? ` · val ${fmtLoss(lastVal)}` : "") +
+      (last.lr !== undefined ? ` · lr ${last.lr.toExponential(2)}` : "") +
+      ` · ${formatSeconds(elapsed)} elapsed` +
+      (this.finished ? "" : ` · ~${formatSeconds(remaining)} left`)
+    );
+  }
+
+  private html(): string {
+    const last = this.history[this.history.length - 1];
+    const frac = last ? Math.min(1, last.step / this.options.totalSteps) : 0;
+    return (
+      `<div style="font-family:sans-serif;font-size:13px">` +
+      `<div style="width:360px;height:10px;background:#e5e7eb;border-radius:5px;overflow:hidden">` +
+      `<div style="width:${(frac * 100).toFixed(1)}%;height:100%;background:${this.finished ? "#16a34a" : "#2563eb"}"></div></div>` +
+      `<div style="margin:4px 0">${escapeHtml(this.statusLine())}</div>` +
+      lossCurveSvg(this.history) +
+      `</div>`
+    );
+  }
+
+  private draw(): void {
+    displayBundle({ "text/html": this.html(), "text/plain": this.statusLine() }, { id: this.id, update: this.shown });
+    this.shown = true;
+    this.lastDraw = Date.now();
+  }
+
+  /**
+   * Record one step. In a kernel, redraws at most every `redrawMs` and then
+   * yields to the event loop so the front end receives the update — so `await` it.
+   */
+  async update(point: ProgressPoint): Promise<void> {
+    this.history.push(point);
+    const isLast = point.step >= this.options.totalSteps;
+    if (this.live) {
+      if (!this.shown || isLast || Date.now() - this.lastDraw >= (this.options.redrawMs ?? 400)) {
+        this.draw();
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } else if (point.step % this.printEvery === 0 || point.step === 1 || isLast) {
+      console.log(this.statusLine());
+    }
+  }
+
+  /** Mark the run as done and draw the final state. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.live) this.draw();
+    else console.log(this.statusLine() + " · done");
+  }
+}

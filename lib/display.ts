@@ -7,6 +7,7 @@
  * scripts) nothing is displayed and callers fall back to console output.
  */
 import { randomBytes } from "crypto";
+import { inspect } from "util";
 
 /** A Jupyter mime bundle: mime type → content. */
 export type MimeBundle = Record<string, unknown>;
@@ -94,4 +95,16 @@ export function showTable(rows: Record<string, unknown>[], options: { title?: st
     .join("");
   const caption = options.title ? `<caption style="text-align:left;font-weight:bold">${escapeHtml(options.title)}</caption>` : "";
   showHtml(`<table>${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`, plain);
+}
+
+/**
+ * tslab prints the value of a cell's last expression with console.log; a figure
+ * that was just displayed should not be printed again as a big object.
+ */
+export function quietInKernel<T extends object>(value: T): T {
+  Object.defineProperty(value, inspect.custom, {
+    enumerable: false,
+    value: () => (inKernel() ? "" : inspect({ ...value }, { depth: 1 })),
+  });
+  return value;
 }

@@ -11,7 +11,7 @@
  * Outside a kernel (tests, scripts) the figure's summary is printed instead.
  */
 import * as fs from "fs";
-import { displayBundle, escapeHtml, inKernel, MimeBundle, newDisplayId } from "./display";
+import { displayBundle, escapeHtml, inKernel, MimeBundle, newDisplayId, quietInKernel } from "./display";
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -77,7 +77,7 @@ export function show(fig: Figure): Figure {
   } else {
     console.log(fig.summary);
   }
-  return fig;
+  return quietInKernel(fig);
 }
 
 function baseLayout(opts: AxisOptions): Record<string, unknown> {
@@ -269,7 +269,7 @@ export function tokenView(tokens: string[], opts: TokenViewOptions = {}): TokenV
     `${tokens.length} tokens: ` +
     tokens.map((t) => JSON.stringify(t)).join(" ") +
     (opts.ids ? `\nids: [${opts.ids.join(", ")}]` : "");
-  const view = { html, summary };
+  const view = quietInKernel({ html, summary });
   if (!opts.silent) {
     if (!displayBundle({ "text/html": html, "text/plain": summary })) console.log(summary);
   }

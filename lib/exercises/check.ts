@@ -6,7 +6,7 @@
  *   collectAnswers(cases, fn)          → plain answers (runs learner code)
  *   scoreAnswers(exercise, cases, ans) → CheckResult   (pure comparison)
  */
-import { escapeHtml, showHtml } from "../display";
+import { escapeHtml, quietInKernel, showHtml } from "../display";
 import { firstDifference, preview, toPlain } from "./compare";
 import { findExercise } from "./registry";
 import { CaseOutcome, CheckResult, Exercise, ExerciseCase } from "./types";
@@ -126,5 +126,5 @@ export async function check(id: string, fn: unknown, options: CheckOptions = {})
   const result = scoreAnswers(exercise, cases, answers, inputs);
   if (!options.quiet) showHtml(resultHtml(result), formatResult(result));
   for (const l of listeners) l(result);
-  return result;
+  return quietInKernel(result);
 }

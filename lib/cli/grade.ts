@@ -1,0 +1,111 @@
+/**
+ * `npm run grade -- <submissions folder> [--out DIR] [--timeout S] [--memory MB]
+ *                   [--notebooks 00,01] [--user NAME]`
+ *
+ * Grades every student's notebooks (layout: <submissions>/<student>/NN-name.ipynb; files
+ * may sit in sub-folders and be renamed, e.g. "00-introduction (1).ipynb") and writes
+ * DIR/grades.csv, DIR/grades.json and DIR/feedback/<student>.md (default DIR: dist/grades).
+ *
+ *   --timeout S   wall-clock seconds per notebook (default 120) → status "timeout"
+ *   --memory MB   memory per kernel (default 2048) → status "out of memory"
+ *   --notebooks   the notebooks every student must hand in (default: all that anyone handed in);
+ *                 a student without one gets status "missing"
+ *   --user NAME   as root, the unprivileged user kernels run as (default nobody)
+ *
+ * Exits 1 if the course itself is inconsistent or was changed while grading.
+ */
+import * as path from "path";
+import { CourseError } from "../grader/course";
+import { CourseModified, gradeSubmissions } from "../grader/grade";
+import { rows, writeReport } from "../grader/report";
+import { repoRoot } from "../paths";
+import { findPython } from "./python";
+import { setupOrExit } from "./setup";
+
+interface Options {
+  submissions: string | null;
+  out: string | null;
+  timeout: number;
+  memory: number;
+  notebooks: string[];
+  user: string;
+}
+
+function usage(msg: string): never {
+  console.error(
+    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--memory MB] [--notebooks 00,01] [--user NAME]`,
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv: string[], cwd: string): Options {
+  const o: Options = { submissions: null, out: null, timeout: 120, memory: 2048, notebooks: [], user: "nobody" };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v: string | undefined;
+    const eq = a.indexOf("=");
+    if (a.startsWith("--") && eq > 0) {
+      v = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const value = (): string => {
+      if (v !== undefined) return v;
+      const next = argv[++i];
+      if (next === undefined) usage(`${a} needs a value`);
+      return next;
+    };
+    if (a === "--out") o.out = path.resolve(cwd, value());
+    else if (a === "--timeout") o.timeout = Number(value());
+    else if (a === "--memory") o.memory = Number(value());
+    else if (a === "--notebooks") o.notebooks.push(...value().split(",").filter(Boolean));
+    else if (a === "--user") o.user = value();
+    else if (a === "--help" || a === "-h") usage("help");
+    else if (a.startsWith("-")) usage(`unknown option ${a}`);
+    else if (o.submissions === null) o.submissions = path.resolve(cwd, a);
+    else usage(`one submissions folder only (got ${o.submissions} and ${a})`);
+  }
+  if (!o.submissions) usage("which folder holds the submissions?");
+  if (!(o.timeout > 0)) usage("--timeout must be a positive number of seconds");
+  if (!(o.memory >= 256)) usage("--memory must be at least 256 (MB)");
+  return o;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const root = repoRoot();
+  const cwd = process.env.INIT_CWD || process.cwd();
+  const o = parseArgs(argv, cwd);
+  const out = o.out ?? path.join(root, "dist", "grades");
+  // A Python with jupyter_client: found as `npm run setup` finds it; installed by setup if none.
+  const search = findPython(root, "run");
+  const python = search.found ? search.found.executable : setupOrExit({ root, need: "run", quiet: true }).python.executable;
+  try {
+    const run = await gradeSubmissions({
+      root,
+      submissions: o.submissions as string,
+      timeout: o.timeout,
+      memoryMb: o.memory,
+      notebooks: o.notebooks,
+      user: o.user,
+      python,
+      log: (line) => console.log(`grade: ${line}`),
+    });
+    const files = writeReport(out, run.grades);
+    const list = rows(run.grades);
+    const students = new Set(run.grades.map((g) => g.student)).size;
+    console.log(`grade: ${students} student${students === 1 ? "" : "s"}, ${list.length} rows`);
+    console.log(`grade: wrote ${files.csv}, ${files.json} and ${files.feedback}/`);
+  } catch (err) {
+    if (err instanceof CourseError || err instanceof CourseModified) {
+      console.error(`grade: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err) => {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.exit(1);
+  });
+}

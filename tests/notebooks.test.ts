@@ -1,0 +1,224 @@
+/**
+ * Notebooks: committed ones are clean (no outputs, course kernel), and `npm run notebooks`
+ * executes through the real Jupyter + tslab kernel, reporting the failing cell with its error
+ * text. Fixture notebooks live only in a temp dir that has its own `lib` symlink.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clearFile, clearNotebook, notebookProblems } from "../lib/cli/clearOutputs";
+import { resolveNotebooks } from "../lib/cli/notebooks";
+
+const root = path.resolve(__dirname, "..");
+const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
+const hasPlots = fs.existsSync(path.join(root, "lib", "plots.ts"));
+
+type Cell = { cell_type: string; source: string; metadata: Record<string, unknown>; outputs?: Output[]; execution_count?: number | null };
+type Output = { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown> };
+
+/** A notebook as the course commits it. Sources starting with "#" become markdown cells. */
+function notebook(sources: string[]): object {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "tiny-llm-ts", display_name: "TypeScript (tiny-llm course)", language: "typescript" },
+      language_info: { name: "typescript" },
+    },
+    cells: sources.map((source, i) =>
+      source.startsWith("#")
+        ? { cell_type: "markdown", id: `c${i}`, metadata: {}, source }
+        : { cell_type: "code", id: `c${i}`, metadata: {}, source, outputs: [], execution_count: null },
+    ),
+  };
+}
+
+function runNotebooks(args: string[]): { status: number | null; out: string } {
+  const res = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(root, "lib", "cli", "notebooks.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, INIT_CWD: root },
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  return { status: res.status, out: `${res.stdout}${res.stderr}` };
+}
+
+describe("committed notebooks", () => {
+  const dir = path.join(root, "notebooks");
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb"));
+
+  it.each(files.length ? files : ["(none yet)"])("%s is valid, uses the course kernel and has no outputs", (file) => {
+    if (file === "(none yet)") return;
+    const problems = notebookProblems(fs.readFileSync(path.join(dir, file), "utf8"));
+    expect(problems, `${file}: ${problems.join("; ")} — run npm run clear-outputs`).toEqual([]);
+  });
+
+  it("the check catches outputs, execution counts, a foreign kernel and invalid JSON", () => {
+    const nb = notebook(["const a = 1;", "a"]) as { cells: Cell[]; metadata: { kernelspec: { name: string } } };
+    expect(notebookProblems(JSON.stringify(nb))).toEqual([]);
+    nb.cells[1].outputs = [{ output_type: "execute_result", data: { "text/plain": "1" } }];
+    nb.cells[1].execution_count = 2;
+    nb.metadata.kernelspec.name = "tslab";
+    expect(notebookProblems(JSON.stringify(nb))).toEqual(['kernelspec name is "tslab", expected "tiny-llm-ts"', "cell 2 has outputs", "cell 2 has execution_count 2"]);
+    expect(notebookProblems("{ not json")[0]).toMatch(/^invalid JSON/);
+  });
+
+  it("clear-outputs clears outputs, counts and timing metadata, keeping the file's layout", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-clear-"));
+    try {
+      const nb = notebook(["# 제목", "const a = 1;", "a"]) as { cells: Cell[] };
+      nb.cells[2].outputs = [{ output_type: "stream", name: "stdout", text: ["1\n"] }];
+      nb.cells[2].execution_count = 7;
+      nb.cells[1].metadata = { execution: { "iopub.status.busy": "2024-01-01" }, tags: ["keep"] };
+      const file = path.join(tmp, "x.ipynb");
+      fs.writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
+      expect(clearFile(file)).toBe(2);
+      const text = fs.readFileSync(file, "utf8");
+      expect(notebookProblems(text)).toEqual([]);
+      expect(text).toContain('"# 제목"');
+      expect(text.startsWith('{\n "nbformat"')).toBe(true);
+      expect(JSON.parse(text).cells[1].metadata).toEqual({ tags: ["keep"] });
+      const before = fs.statSync(file).mtimeMs;
+      expect(clearFile(file)).toBe(0); // already clean: not rewritten
+      expect(fs.statSync(file).mtimeMs).toBe(before);
+      expect(clearNotebook({ cells: [] })).toBe(0);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("resolving notebook names", () => {
+  it("accepts 01-tokens, 01-tokens.ipynb, a unique prefix or a path; none = every NN-*.ipynb in order", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-names-"));
+    try {
+      expect(resolveNotebooks([], tmp, tmp)).toEqual([]); // no notebooks yet
+      for (const f of ["01-tokens.ipynb", "00-introduction.ipynb", "scratch.ipynb"]) fs.writeFileSync(path.join(tmp, f), "{}");
+      expect(resolveNotebooks([], tmp, "/")).toEqual([path.join(tmp, "00-introduction.ipynb"), path.join(tmp, "01-tokens.ipynb")]);
+      const want = [path.join(tmp, "01-tokens.ipynb")];
+      expect(resolveNotebooks(["01-tokens"], tmp, "/")).toEqual(want);
+      expect(resolveNotebooks(["01-tokens.ipynb"], tmp, "/")).toEqual(want);
+      expect(resolveNotebooks(["01"], tmp, "/")).toEqual(want);
+      expect(resolveNotebooks([path.join(tmp, "scratch.ipynb")], tmp, "/")).toEqual([path.join(tmp, "scratch.ipynb")]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("an unknown name is an error that lists the notebooks", () => {
+    const res = runNotebooks(["99-no-such-notebook"]);
+    expect(res.status).toBe(2);
+    expect(res.out).toContain('no notebook "99-no-such-notebook"');
+  });
+});
+
+/** Processes whose working folder is inside `dir` (leftover kernels). Linux only; [] elsewhere. */
+function processesIn(dir: string): string[] {
+  if (!fs.existsSync("/proc")) return [];
+  const real = fs.realpathSync(dir);
+  const found: string[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(real)) found.push(`${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")}`);
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return found;
+}
+
+describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
+  let tmp = "";
+  let res: { status: number | null; out: string };
+  const originals = new Map<string, string>();
+  const saved = (name: string): { cells: Cell[] } => JSON.parse(fs.readFileSync(path.join(tmp, "saved", name), "utf8"));
+
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-run-"));
+    // The same layout as notebooks/: ./lib for imports, and node_modules above lib's files
+    // (lib/display.ts finds the kernel's tslab module from there).
+    fs.symlinkSync(path.join(root, "lib"), path.join(tmp, "lib"));
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(tmp, "node_modules"));
+    const ok = [
+      "# A notebook that works",
+      'import { seed, rng } from "./lib/random";\nseed(7);\nconst first: number = rng().next();\nconsole.log("first draw", first.toFixed(6));',
+      'if (!(first >= 0 && first < 1)) throw new Error("rng out of range");\nconsole.log("cwd", process.cwd());',
+    ];
+    if (hasPlots) ok.push('import { lineChart } from "./lib/plots";\nconst fig = lineChart([{ name: "loss", y: [3, 2, 1.5, 1.2] }], { title: "fixture loss" });');
+    const fixtures: Record<string, object> = {
+      "10-ok.ipynb": notebook(ok),
+      "11-type-error.ipynb": notebook(["# Type error in the second code cell", "const a = 1;", 'const y: number = "oops";\nconsole.log(y);', 'console.log("after the error");']),
+      "12-throws.ipynb": notebook(["const b = 2;", 'console.log("before the throw");\nthrow new Error("boom-marker " + b);']),
+    };
+    for (const [name, nb] of Object.entries(fixtures)) {
+      const text = JSON.stringify(nb, null, 1) + "\n";
+      fs.writeFileSync(path.join(tmp, name), text);
+      originals.set(name, text);
+    }
+    res = runNotebooks([...Object.keys(fixtures).map((n) => path.join(tmp, n)), "--save", path.join(tmp, "saved")]);
+  }, 240_000);
+
+  afterAll(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("leaves no kernel running", () => {
+    expect(processesIn(tmp)).toEqual([]);
+  });
+
+  it("reports a cell that exceeds the timeout, and stops its kernel", () => {
+    const file = path.join(tmp, "13-slow.ipynb");
+    fs.writeFileSync(file, JSON.stringify(notebook(['console.log("waiting");\nawait new Promise((r) => setTimeout(r, 120_000));'])));
+    const slow = runNotebooks([file, "--timeout", "2"]);
+    expect(slow.status, slow.out).toBe(1);
+    expect(slow.out).toMatch(/13-slow\.ipynb: cell 1 \(of 1 cells, code cell 1 of 1\) timed out:/);
+    expect(slow.out).toContain("cell did not finish within 2 s (raise it with --timeout)");
+    expect(slow.out).toMatch(/^notebooks: 0 passed, 1 failed$/m);
+    expect(processesIn(tmp)).toEqual([]);
+  }, 120_000);
+
+  it("exits non-zero and ends with the summary line CI reads", () => {
+    expect(res.status, res.out).toBe(1);
+    expect(res.out).toMatch(/^notebooks: 1 passed, 2 failed$/m);
+    expect(res.out).toMatch(/ok +\S*10-ok\.ipynb +\d+ code cells in [\d.]+ s/);
+  });
+
+  it("reports a TypeScript error with the notebook, the cell, its first lines and the compiler's message", () => {
+    expect(res.out).toMatch(/11-type-error\.ipynb: cell 3 \(of 4 cells, code cell 2 of 3\) failed:/);
+    expect(res.out).toContain('| const y: number = "oops";');
+    expect(res.out).toContain("Type 'string' is not assignable to type 'number'");
+    // It stopped at the first error: the next cell never ran.
+    const copy = saved("11-type-error.ipynb");
+    expect(JSON.stringify(copy.cells[3].outputs)).not.toContain("after the error");
+  });
+
+  it("reports a runtime throw with its message", () => {
+    expect(res.out).toMatch(/12-throws\.ipynb: cell 2 \(of 2 cells, code cell 2 of 2\) failed:/);
+    expect(res.out).toContain('| throw new Error("boom-marker " + b);');
+    expect(res.out).toContain("Error: boom-marker 2");
+  });
+
+  it("runs in memory: the notebooks themselves are untouched; --save writes executed copies", () => {
+    for (const [name, text] of originals) expect(fs.readFileSync(path.join(tmp, name), "utf8")).toBe(text);
+    const copy = saved("10-ok.ipynb");
+    const stdout = copy.cells[1].outputs!.filter((o) => o.name === "stdout").map((o) => [o.text].flat().join("")).join("");
+    expect(stdout).toMatch(/^first draw 0\.\d{6}$/m);
+    // The kernel's working folder is the notebook's folder (so ./lib resolves there).
+    const cwdOut = copy.cells[2].outputs!.map((o) => [o.text].flat().join("")).join("");
+    expect(cwdOut).toContain(`cwd ${fs.realpathSync(tmp)}`);
+  });
+
+  it.skipIf(!hasPlots)("a plot cell's output carries plotly JSON, offline HTML and a plain-text summary", () => {
+    const copy = saved("10-ok.ipynb");
+    const bundles = copy.cells[3].outputs!.filter((o) => o.data && "application/vnd.plotly.v1+json" in o.data);
+    expect(bundles.length, JSON.stringify(copy.cells[3].outputs).slice(0, 500)).toBe(1);
+    const data = bundles[0].data!;
+    expect(Object.keys(data)).toEqual(expect.arrayContaining(["application/vnd.plotly.v1+json", "text/html", "text/plain"]));
+    const html = [data["text/html"]].flat().join("");
+    expect(html).not.toMatch(/<script[^>]*src=["']?https?:/i);
+    expect(html).toContain("<script");
+    expect([data["text/plain"]].flat().join("")).not.toBe("");
+  });
+});

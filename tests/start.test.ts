@@ -1,0 +1,107 @@
+/**
+ * `npm start` serves the course on localhost with the tiny-llm-ts kernel listed (and selected
+ * as the default). Started on a free port with a known token, queried, then stopped by
+ * killing its whole process group.
+ */
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as net from "net";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { findServerUrl, jupyterArgs } from "../lib/cli/start";
+
+const root = path.resolve(__dirname, "..");
+const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe("npm start", () => {
+  it("builds Jupyter's command line: localhost unless told otherwise, course kernel as default", () => {
+    const args = jupyterArgs("notebook", ["--port", "9999", "--no-browser"], false);
+    expect(args.slice(0, 2)).toEqual(["-m", "notebook"]);
+    expect(args).toContain("--ip=127.0.0.1");
+    expect(args).toContain("--MultiKernelManager.default_kernel_name=tiny-llm-ts");
+    expect(args.slice(-3)).toEqual(["--port", "9999", "--no-browser"]);
+    expect(jupyterArgs("jupyterlab", ["--ServerApp.ip=0.0.0.0"], false)).not.toContain("--ip=127.0.0.1");
+    expect(jupyterArgs("jupyterlab", [], true)).toContain("--allow-root");
+    expect(findServerUrl("[I] Jupyter is running at:\n[I] http://127.0.0.1:8890/lab?token=abc\n")).toBe("http://127.0.0.1:8890/lab?token=abc");
+  });
+
+  it("serves notebooks/ on localhost with the tiny-llm-ts kernel listed, and stops cleanly", async () => {
+    const port = await freePort();
+    const token = crypto.randomBytes(12).toString("hex");
+    const child = spawn(process.execPath, [tsNode, "--transpile-only", path.join(root, "lib", "cli", "start.ts"), "--port", String(port), "--no-browser"], {
+      cwd: root,
+      env: { ...process.env, JUPYTER_TOKEN: token, BROWSER: "true" },
+      detached: true, // own process group, so the whole tree can be stopped at once
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const pgid = child.pid as number;
+    let exited = false;
+    child.on("exit", () => (exited = true));
+    try {
+      let body: { default?: string; kernelspecs?: Record<string, { spec: { argv: string[]; display_name: string } }> } | null = null;
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline && !exited) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/api/kernelspecs`, { headers: { Authorization: `token ${token}` } });
+          if (res.ok) {
+            body = await res.json();
+            break;
+          }
+        } catch {
+          /* not up yet */
+        }
+        await sleep(300);
+      }
+      expect(body, `server did not answer; output:\n${out}`).not.toBeNull();
+      expect(Object.keys(body!.kernelspecs!)).toContain("tiny-llm-ts");
+      expect(body!.default).toBe("tiny-llm-ts");
+      const spec = body!.kernelspecs!["tiny-llm-ts"].spec;
+      expect(spec.argv[1]).toBe(path.join(root, "node_modules", "tslab", "bin", "tslab"));
+      expect(spec.display_name).toBe("TypeScript (tiny-llm course)");
+      // Without the token the API refuses: the server is not open to anyone.
+      const anon = await fetch(`http://127.0.0.1:${port}/api/kernelspecs`);
+      expect(anon.status).toBe(403);
+      // Wait for start.ts to announce the URL it prints for the user.
+      for (let i = 0; i < 50 && !/the course is running at/.test(out); i++) await sleep(100);
+      expect(out).toContain(`the course is running at http://127.0.0.1:${port}/`);
+      expect(out).toContain(`token=${token}`);
+    } finally {
+      if (groupAlive(pgid)) process.kill(-pgid, "SIGTERM");
+      for (let i = 0; i < 100 && groupAlive(pgid); i++) await sleep(100);
+      if (groupAlive(pgid)) process.kill(-pgid, "SIGKILL");
+    }
+    expect(groupAlive(pgid)).toBe(false);
+    // The port is free again.
+    await expect(
+      new Promise<void>((resolve, reject) => {
+        const srv = net.createServer().once("error", reject);
+        srv.listen(port, "127.0.0.1", () => srv.close(() => resolve()));
+      }),
+    ).resolves.toBeUndefined();
+  });
+});

@@ -18,14 +18,20 @@ type WriteDisplayData = (
 ) => void;
 
 function writer(): WriteDisplayData | null {
-  try {
-    // The kernel runs this checkout's tslab, so this is the same module instance.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null };
-    return jupyter.lastWriteDisplayData ?? null;
-  } catch {
-    return null;
+  // Resolve tslab from the running program first (in a kernel, require.main is
+  // tslab's own entry point, so this is the very module instance that holds the
+  // display channel), then from here.
+  const loaders = [require.main?.require.bind(require.main), require];
+  for (const load of loaders) {
+    if (!load) continue;
+    try {
+      const jupyter = load("tslab/dist/jupyter") as { lastWriteDisplayData: WriteDisplayData | null };
+      if (jupyter.lastWriteDisplayData) return jupyter.lastWriteDisplayData;
+    } catch {
+      /* not under tslab */
+    }
   }
+  return null;
 }
 
 /** True when running inside a tslab kernel that can show rich output. */

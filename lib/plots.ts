@@ -197,7 +197,7 @@ export function barChart(groups: BarGroup[], opts: AxisOptions = {}): Figure {
       throw new Error(`barChart group "${g.name}": ${g.labels.length} labels but ${g.values.length} values`);
     }
     checkFinite(`barChart group "${g.name}"`, g.values);
-    return { type: "bar", name: g.name, x: g.labels, y: g.values, text: g.values.map(fmt), textposition: "auto" };
+    return { type: "bar", name: g.name, x: g.labels, y: g.values, texttemplate: "%{y:.3~s}", textposition: "auto" };
   });
   const layout = { ...baseLayout(opts), barmode: "group", showlegend: groups.length > 1 };
   const summary =

@@ -3,8 +3,9 @@
  */
 import { Exercise } from "./types";
 import { exercises as ch00 } from "./00-introduction";
+import { exercises as ch01 } from "./01-tokens";
 
-export const allExercises: Exercise[] = [...ch00];
+export const allExercises: Exercise[] = [...ch00, ...ch01];
 
 /** The exercise with this id, or an error listing the known ids. */
 export function findExercise(id: string): Exercise {

@@ -1,0 +1,104 @@
+/**
+ * Chapter 01 exercises: UTF-8 byte counts, counting pairs, one merge, encoding
+ * with given merges, decoding ids back to text. Expected values are written by
+ * hand for the small cases and computed by the lib's reference tokenizer
+ * (lib/tokenizer) for the rest.
+ */
+import { getStats, merge, pairOf, utf8Bytes } from "../tokenizer/base";
+import { BPETokenizer } from "../tokenizer/bpe";
+import { Exercise } from "./types";
+
+/** Pair counts with readable keys: [1, 2, 1, 2] → Map { "1,2" → 2, "2,1" → 1 }. */
+function pairCounts(ids: number[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [key, count] of getStats(ids)) out.set(pairOf(key).join(","), count);
+  return out;
+}
+
+function bytesOf(text: string): number[] {
+  return Array.from(utf8Bytes(text));
+}
+
+/** minbpe's example: the 3 merges learned from "aaabdaaabac". */
+const MINBPE_MERGES: Array<[number, number]> = [[97, 97], [97, 98], [256, 257]];
+/** Merges that build "한" (bytes ED 95 9C) and then " 한". */
+const HAN_MERGES: Array<[number, number]> = [[0xed, 0x95], [256, 0x9c], [32, 257]];
+/** Merges learned by the lib from a short mixed text (the reference trainer). */
+const LEARNED = new BPETokenizer({ pattern: "" }).train("the cat and the hat and the 한국 한국어", 256 + 12);
+
+function encodeRef(text: string, merges: Array<[number, number]>): number[] {
+  return BPETokenizer.fromMerges(merges, { pattern: "" }).encode(text);
+}
+
+function decodeRef(ids: number[], merges: Array<[number, number]>): string {
+  return BPETokenizer.fromMerges(merges, { pattern: "" }).decode(ids);
+}
+
+export const exercises: Exercise[] = [
+  {
+    id: "01-utf8-length",
+    title: "How many UTF-8 bytes does a string take?",
+    points: 1,
+    cases: () => [
+      { label: "ASCII", args: ["hello"], expected: 5 },
+      { label: "one Hangul syllable", args: ["한"], expected: 3 },
+      { label: "Korean sentence", args: ["은행 앞에"], expected: 13 }, // 4 syllables × 3 + 1 space
+      { label: "é (2 bytes)", args: ["café"], expected: 5 },
+      { label: "emoji (a surrogate pair, 4 bytes)", args: ["🙂"], expected: 4 },
+      { label: "empty", args: [""], expected: 0 },
+      { label: "mixed", args: ["GPT는 🙂 좋아"], expected: utf8Bytes("GPT는 🙂 좋아").length },
+    ],
+  },
+  {
+    id: "01-count-pairs",
+    title: "Count adjacent pairs (getStats)",
+    points: 1,
+    cases: () => [
+      { label: "small", args: [[1, 2, 3, 1, 2]], expected: new Map([["1,2", 2], ["2,3", 1], ["3,1", 1]]) },
+      { label: "a run overlaps itself", args: [[7, 7, 7]], expected: new Map([["7,7", 2]]) },
+      { label: "empty", args: [[]], expected: new Map() },
+      { label: "one token", args: [[5]], expected: new Map() },
+      { label: "bytes of aaabdaaabac", args: [bytesOf("aaabdaaabac")], expected: pairCounts(bytesOf("aaabdaaabac")) },
+      { label: "bytes of 한한", args: [bytesOf("한한")], expected: pairCounts(bytesOf("한한")) },
+    ],
+  },
+  {
+    id: "01-merge-pair",
+    title: "Apply one merge",
+    points: 1,
+    cases: () => [
+      { label: "minbpe's example", args: [[5, 6, 6, 7, 9, 1], [6, 7], 99], expected: [5, 6, 99, 9, 1] },
+      { label: "left to right, no overlap", args: [[1, 1, 1], [1, 1], 9], expected: [9, 1] },
+      { label: "every occurrence", args: [[1, 2, 3, 1, 2], [1, 2], 256], expected: [256, 3, 256] },
+      { label: "no occurrence", args: [[1, 2, 3], [3, 1], 9], expected: [1, 2, 3] },
+      { label: "empty", args: [[], [1, 2], 9], expected: [] },
+      { label: "bytes of 한국", args: [bytesOf("한국"), [0xed, 0x95], 300], expected: merge(bytesOf("한국"), [0xed, 0x95], 300) },
+    ],
+  },
+  {
+    id: "01-encode-with-merges",
+    title: "Encode text with given merges",
+    points: 2,
+    cases: () => [
+      { label: "minbpe's aaabdaaabac", args: ["aaabdaaabac", MINBPE_MERGES], expected: [258, 100, 258, 97, 99] },
+      { label: "no merges = bytes", args: ["hi 한", []], expected: [104, 105, 32, 0xed, 0x95, 0x9c] },
+      { label: "Hangul merges", args: ["한 한", HAN_MERGES], expected: [257, 258] },
+      { label: "empty text", args: ["", MINBPE_MERGES], expected: [] },
+      { label: "learned merges", args: ["the hat and 한국어", LEARNED.merges], expected: encodeRef("the hat and 한국어", LEARNED.merges) },
+      { label: "learned merges, unseen text", args: ["a thing", LEARNED.merges], expected: encodeRef("a thing", LEARNED.merges) },
+    ],
+  },
+  {
+    id: "01-decode-with-merges",
+    title: "Decode ids back to text",
+    points: 2,
+    cases: () => [
+      { label: "bytes only", args: [[104, 105], []], expected: "hi" },
+      { label: "minbpe's ids", args: [[258, 100, 258, 97, 99], MINBPE_MERGES], expected: "aaabdaaabac" },
+      { label: "Hangul merges", args: [[257, 258], HAN_MERGES], expected: "한 한" },
+      { label: "half a syllable becomes U+FFFD", args: [[256], HAN_MERGES], expected: "\uFFFD" },
+      { label: "empty", args: [[], MINBPE_MERGES], expected: "" },
+      { label: "learned merges", args: [LEARNED.encode("the cat 한국어"), LEARNED.merges], expected: decodeRef(LEARNED.encode("the cat 한국어"), LEARNED.merges) },
+    ],
+  },
+];

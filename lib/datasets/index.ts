@@ -1,0 +1,112 @@
+/**
+ * Loaders for the course datasets in datasets/ (made by `npm run datasets`;
+ * see datasets/README.md for what each file holds and which chapter uses it).
+ *
+ *   loadCorpus("train")            → the text, documents separated by a blank line
+ *   loadCorpusDocuments("val")     → [{ id, lang, text }]
+ *   loadFacts()                    → [{ entityEn, relation, valueEn, sentenceEn, mentions, … }]
+ *   loadInstructions("train")      → [{ task: "qa" | "summarize", prompt, response, … }]
+ *   loadPreferences("train")       → [{ prompt, candidates, ruleRanking, ranking, flipped, … }]
+ *   loadTranslation("test")        → [{ kind: "number" | "sentence", en, ko }]
+ */
+import * as fs from "fs";
+import { datasetsDir } from "../paths";
+import { CORPUS_SEPARATOR } from "./corpus";
+import type { Fact } from "./facts";
+import type { InstructionRecord } from "./instructions";
+import type { PreferenceRecord } from "./preferences";
+import { detectLang } from "./text";
+import type { TranslationRecord } from "./translation";
+import type { Lang } from "./world";
+
+export type { Fact, Relation } from "./facts";
+export type { InstructionRecord } from "./instructions";
+export type { Candidate, PreferenceRecord, Style } from "./preferences";
+export type { TranslationRecord } from "./translation";
+export type { Lang } from "./world";
+export { CORPUS_SEPARATOR };
+
+export interface CorpusDocument {
+  id: string; // "train-00042": split and position in the file
+  lang: Lang; // "ko" if the document contains any Hangul, else "en"
+  text: string;
+}
+
+const FIX = "Run `npm run datasets` to regenerate the course datasets.";
+
+/** A dataset file's text; a missing file is an error that names the fix. */
+export function readDataset(file: string): string {
+  const full = datasetsDir(file);
+  if (!fs.existsSync(full)) throw new Error(`Dataset file ${full} is missing. ${FIX}`);
+  return fs.readFileSync(full, "utf8");
+}
+
+function checkSplit<T extends string>(split: string, allowed: readonly T[], what: string): T {
+  if (!(allowed as readonly string[]).includes(split)) throw new Error(`${what}: unknown split "${split}" (use ${allowed.map((s) => `"${s}"`).join(" or ")})`);
+  return split as T;
+}
+
+function readJsonl<T>(file: string, required: string[]): T[] {
+  return parseJsonl<T>(readDataset(file), file, required);
+}
+
+/** Parse JSONL text from datasets/<file>, checking that every record has the listed fields. */
+export function parseJsonl<T>(text: string, file: string, required: string[]): T[] {
+  if (!text.endsWith("\n")) throw new Error(`Dataset file datasets/${file} is truncated (no final newline). ${FIX}`);
+  const lines = text.slice(0, -1).split("\n");
+  return lines.map((line, i) => {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`datasets/${file} line ${i + 1} is not valid JSON (${(err as Error).message}). ${FIX}`);
+    }
+    if (typeof rec !== "object" || rec === null) throw new Error(`datasets/${file} line ${i + 1} is not a JSON object. ${FIX}`);
+    for (const key of required) {
+      if (!(key in rec)) throw new Error(`datasets/${file} line ${i + 1} has no "${key}" field. ${FIX}`);
+    }
+    return rec as T;
+  });
+}
+
+/** The corpus split as one string: documents separated by a blank line (CORPUS_SEPARATOR). */
+export function loadCorpus(split: "train" | "val"): string {
+  checkSplit(split, ["train", "val"] as const, "loadCorpus");
+  const text = readDataset(`corpus.${split}.txt`);
+  if (text.length === 0 || !text.endsWith("\n") || text.includes("\n\n\n")) {
+    throw new Error(`Dataset file datasets/corpus.${split}.txt is empty or damaged. ${FIX}`);
+  }
+  return text;
+}
+
+/** The corpus split as documents, in file order. */
+export function loadCorpusDocuments(split: "train" | "val"): CorpusDocument[] {
+  const text = loadCorpus(split);
+  return text
+    .slice(0, -1)
+    .split(CORPUS_SEPARATOR)
+    .map((t, i) => ({ id: `${split}-${String(i).padStart(5, "0")}`, lang: detectLang(t), text: t }));
+}
+
+/** The world's fact table, with exact mention counts in corpus.train.txt. */
+export function loadFacts(): Fact[] {
+  return readJsonl<Fact>("facts.jsonl", ["id", "entityEn", "entityKo", "relation", "valueEn", "valueKo", "sentenceEn", "sentenceKo", "mentions", "mentionsEn", "mentionsKo", "qaSplit"]);
+}
+
+/** Fine-tuning pairs: question answering and one-sentence summaries. */
+export function loadInstructions(split: "train" | "test"): InstructionRecord[] {
+  checkSplit(split, ["train", "test"] as const, "loadInstructions");
+  return readJsonl<InstructionRecord>(`instructions.${split}.jsonl`, ["id", "task", "lang", "prompt", "response"]);
+}
+
+/** Preference rankings for RLHF/DPO (default: the train split). */
+export function loadPreferences(split: "train" | "test" = "train"): PreferenceRecord[] {
+  checkSplit(split, ["train", "test"] as const, "loadPreferences");
+  return readJsonl<PreferenceRecord>(`preferences.${split}.jsonl`, ["id", "lang", "prompt", "candidates", "ruleRanking", "ranking", "flipped"]);
+}
+
+/** English → Korean pairs (numbers and short sentences). */
+export function loadTranslation(split: "train" | "test"): TranslationRecord[] {
+  checkSplit(split, ["train", "test"] as const, "loadTranslation");
+  return readJsonl<TranslationRecord>(`translation.${split}.jsonl`, ["id", "kind", "en", "ko"]);
+}

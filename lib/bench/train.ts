@@ -1,0 +1,302 @@
+/**
+ * `npm run bench -- train [--steps=N] [--no-baseline] [--no-levers] [--no-torch]`
+ *
+ * Training speed of the `bench-small` config (pre-LN GPT, vocab 65, context 64,
+ * dModel 128, 4 heads, 2 layers, FFN 4×, GELU, batch 16, Adam, no dropout) on
+ * the course's backend. Figures (one JSON line each):
+ *  - train-step:   median ms per training step (forward, backward, Adam) and
+ *                  tokens/s — measured in two blocks, before and after the
+ *                  PyTorch run, the better block reported (the machines are shared);
+ *  - matmul-limit: the same step's matMul calls (same shapes, same count)
+ *                  replayed alone: the time a step would take if everything but
+ *                  the matMuls were free;
+ *  - torch:        PyTorch on CPU (1 thread) for the same model and step, in the
+ *                  same run, and our ratio to it (target ≤ 5×); skipped when
+ *                  PyTorch is not installed;
+ *  - baseline:     a straightforward tfjs implementation (built-in ops and their
+ *                  gradients, batched matMul attention) of the same step;
+ *  - lever:        each optimisation in isolation at this model's shapes:
+ *                  the straightforward way vs the way lib/model does it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { performance } from "perf_hooks";
+import { setupBackend } from "../backend";
+import { GPT } from "../model/gpt";
+import { PRESETS } from "../model/config";
+import { runReference, torchUnavailableReason } from "../model/torchReference";
+import { gelu, linear } from "../model/layers";
+import { installFastSlice, originalWasmKernel, transpose2d } from "../model/fastOps";
+import { Rng } from "../random";
+import { Trainer, sampleBatch } from "../train";
+
+type Emit = (record: Record<string, unknown>) => void;
+
+const BATCH = 16;
+
+function arg(args: string[], name: string, fallback: number): number {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? Number(a.split("=")[1]) : fallback;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Time `steps` calls of fn after `warmup` calls; returns per-call milliseconds. */
+function timeSteps(fn: () => void, steps: number, warmup = 3): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** Record the shapes of every matMul run by fn (by wrapping the backend kernel). */
+function recordMatMuls(fn: () => void): [number[], number[]][] {
+  const backend = tf.getBackend();
+  const kernel = tf.getKernel("BatchMatMul", backend);
+  if (!kernel) return [];
+  const calls: [number[], number[]][] = [];
+  const original = kernel.kernelFunc;
+  const spy = (args: Parameters<typeof original>[0]) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    calls.push([a.shape.slice(), b.shape.slice()]);
+    return original(args);
+  };
+  (kernel as { kernelFunc: typeof original }).kernelFunc = spy;
+  try {
+    fn();
+  } finally {
+    (kernel as { kernelFunc: typeof original }).kernelFunc = original;
+  }
+  return calls;
+}
+
+/** Time the recorded matMuls alone (fresh operands of the same shapes, like in a step). */
+function replayMatMuls(calls: [number[], number[]][], repeats: number): { ms: number; gflop: number } {
+  const inputs = calls.map(([a, b]) => [tf.randomNormal(a), tf.randomNormal(b)]);
+  let gflop = 0;
+  for (const [a, b] of calls) gflop += (2 * a.reduce((x, y) => x * y, 1) * b[b.length - 1]) / 1e9;
+  const run = () => {
+    for (const [a, b] of inputs) {
+      const bb = tf.clone(b); // a new operand each time, as in training (no cached weight packing)
+      tf.matMul(a, bb).dispose();
+      bb.dispose();
+    }
+  };
+  // Subtract the cost of the clones themselves.
+  const cloneOnly = () => {
+    for (const [, b] of inputs) tf.clone(b).dispose();
+  };
+  const t = median(timeSteps(run, repeats, 1)) - median(timeSteps(cloneOnly, repeats, 1));
+  tf.dispose(inputs);
+  return { ms: t, gflop };
+}
+
+/** A straightforward tfjs GPT loss: built-in ops and gradients, 3-D/4-D tensors, batched attention. */
+function baselineLoss(model: GPT, ids: Int32Array, targets: Int32Array, B: number, T: number): tf.Scalar {
+  const c = model.config;
+  const p = (n: string) => model.params.get(n);
+  const H = c.nHeads;
+  const C = c.dModel;
+  const d = C / H;
+  const ln = (x: tf.Tensor, name: string) => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, c.layerNormEps))), p(`${name}.weight`)), p(`${name}.bias`));
+  };
+  const lin = (x: tf.Tensor, name: string) => tf.add(tf.matMul(x.reshape([-1, x.shape[x.rank - 1]]), p(`${name}.weight`)), p(`${name}.bias`));
+  const onehot = tf.oneHot(tf.tensor1d(ids, "int32"), c.vocabSize);
+  let x: tf.Tensor = tf.add(tf.matMul(onehot, p("wte.weight")).reshape([B, T, C]), tf.slice(p("wpe.weight"), [0, 0], [T, C]));
+  const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
+  for (let i = 0; i < c.nLayers; i++) {
+    const pre = `h.${i}.`;
+    const qkv = lin(ln(x, `${pre}ln_1`), `${pre}attn.c_attn`).reshape([B, T, 3, H, d]);
+    const [q, k, v] = tf.unstack(tf.transpose(qkv, [2, 0, 3, 1, 4])); // (B, H, T, d)
+    const att = tf.softmax(tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(d)), tf.mul(tf.sub(1, mask), -1e9)));
+    const y = tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]).reshape([B * T, C]);
+    x = tf.add(x, lin(y, `${pre}attn.c_proj`).reshape([B, T, C]));
+    const h = lin(ln(x, `${pre}ln_2`), `${pre}mlp.c_fc`);
+    const g = tf.mul(tf.mul(h, 0.5), tf.add(1, tf.tanh(tf.mul(tf.add(h, tf.mul(tf.pow(h, 3), 0.044715)), Math.sqrt(2 / Math.PI)))));
+    x = tf.add(x, lin(g, `${pre}mlp.c_proj`).reshape([B, T, C]));
+  }
+  const logits = tf.matMul(ln(x, "ln_f").reshape([B * T, C]), p("wte.weight"), false, true);
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(targets, "int32"), c.vocabSize), logits) as tf.Scalar;
+}
+
+/** Minimum over `n` runs of fn (after one warm-up), in ms — robust to other processes. */
+function best(fn: () => void, n = 15): number {
+  fn();
+  let m = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    m = Math.min(m, performance.now() - t0);
+  }
+  return m;
+}
+
+/** Each optimisation alone, at the bench-small shapes: [name, what, slow way, fast way]. */
+function levers(emit: Emit): void {
+  installFastSlice();
+  const r = new Rng(1);
+  const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal()), shape);
+  const x = rand([1024, 128]);
+  const h = rand([1024, 512]);
+  const dy384 = rand([1024, 384]);
+  const w384 = rand([128, 384]);
+  const fresh = (t: tf.Tensor) => tf.clone(t); // a new operand, as in training (no cached packing)
+  const run = (f: () => tf.TensorContainer) => () => tf.dispose(tf.tidy(f));
+  const lever = (name: string, what: string, slow: () => void, fast: () => void) => {
+    const s = best(slow);
+    const f = best(fast);
+    emit({ figure: "lever", lever: name, what, slow_ms: +s.toFixed(3), fast_ms: +f.toFixed(3), speedup: +(s / f).toFixed(2) });
+  };
+  lever("explicit-transpose", "dx = dy @ Wᵀ for dy (1024, 384), W (128, 384): matMul(…, transposeB) vs transpose first",
+    run(() => tf.matMul(dy384, fresh(w384), false, true)),
+    run(() => tf.matMul(dy384, transpose2d(fresh(w384)))));
+  lever("transposed-a", "dW = xᵀ @ dy for x (1024, 128), dy (1024, 384): matMul(…, transposeA) vs transpose first",
+    run(() => tf.matMul(x, fresh(dy384), true, false)),
+    run(() => tf.matMul(transpose2d(x), fresh(dy384))));
+  lever("pack-narrow-operand", "dW = xᵀ @ dy for x (1024, 128), dy (1024, 512): pack dy (xᵀ @ dy) vs pack x ((dyᵀ @ x)ᵀ)",
+    run(() => tf.matMul(transpose2d(x), fresh(h))),
+    run(() => transpose2d(tf.matMul(transpose2d(fresh(h)), x))));
+  lever("transpose2d", "transpose (1024, 512): 2-D transpose vs the same move as a 3-D transpose",
+    run(() => tf.transpose(h)),
+    run(() => transpose2d(h)));
+  lever("column-sum", "bias gradient Σ_rows dy for (1024, 512): tf.sum(·, 0) vs transpose then sum rows",
+    run(() => tf.sum(h, 0)),
+    run(() => tf.sum(transpose2d(h), 1)));
+  lever("gelu-sigmoid", "GELU forward on (1024, 512): GPT-2's tanh formula vs the equal sigmoid form",
+    run(() => tf.mul(tf.mul(h, 0.5), tf.add(1, tf.tanh(tf.mul(tf.add(h, tf.mul(tf.pow(h, 3), 0.044715)), Math.sqrt(2 / Math.PI)))))),
+    run(() => gelu(h)));
+  const ids = Int32Array.from({ length: 1024 }, () => r.int(65));
+  const wte = rand([65, 128]);
+  lever("embedding-one-hot", "token embedding lookup (1024 ids, 65 × 128 table): tf.gather (no wasm gradient) vs one-hot @ table",
+    run(() => tf.gather(wte, tf.tensor1d(ids, "int32"))),
+    run(() => tf.matMul(tf.oneHot(tf.tensor1d(ids, "int32"), 65), wte)));
+  const wfc = tf.variable(rand([128, 512]));
+  const bfc = tf.variable(rand([512]));
+  lever("custom-grad-linear", "forward + backward of the c_fc layer (1024, 128) → (1024, 512): tfjs autograd vs hand-written gradient",
+    run(() => tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.add(tf.matMul(a, w), b)))([x, wfc, bfc])),
+    run(() => tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(linear(a, w, b)))([x, wfc, bfc])));
+  // Attention: 64 heads (16 sequences × 4) of 64 positions × 32 dims.
+  const q = rand([64, 64, 32]);
+  const kT = rand([64, 32, 64]);
+  lever("per-head-2d-matmul", "attention scores q kᵀ for 64 heads of (64, 32): one batched 3-D matMul vs 64 2-D matMuls (split included)",
+    run(() => tf.matMul(q, kT)),
+    run(() => {
+      const qs = tf.split(q.reshape([64 * 64, 32]), 64, 0);
+      const ks = tf.split(kT.reshape([64 * 32, 64]), 64, 0);
+      return qs.map((a, i) => tf.matMul(a as tf.Tensor2D, ks[i] as tf.Tensor2D));
+    }));
+  const slowSlice = originalWasmKernel("Slice");
+  if (slowSlice) {
+    const packed = rand([16 * 12 * 64, 32]);
+    const backend = tf.backend();
+    const cut = (useOriginal: boolean) => () => {
+      for (let i = 0; i < 192; i++) {
+        if (useOriginal) {
+          const info = slowSlice({ inputs: { x: packed }, attrs: { begin: [i * 64, 0], size: [64, 32] }, backend }) as tf.TensorInfo;
+          backend.disposeData(info.dataId);
+        } else {
+          tf.slice(packed, [i * 64, 0], [64, 32]).dispose();
+        }
+      }
+    };
+    lever("fast-slice", "cut a (12288, 32) matrix into 192 per-head blocks: tfjs 4.22's wasm Slice (copies the whole input each time) vs copying only the block", cut(true), cut(false));
+    packed.dispose();
+  }
+  tf.dispose([x, h, dy384, w384, wte, wfc, bfc, q, kT]);
+}
+
+export async function bench(emit: Emit, args: string[]): Promise<void> {
+  const info = await setupBackend({ verbose: false });
+  const steps = arg(args, "steps", 20);
+  const config = { ...PRESETS["bench-small"] };
+  const T = config.contextLength;
+  const model = new GPT(config, { seed: 1 });
+  const data = new Rng(7);
+  const tokens = Int32Array.from({ length: 50_000 }, () => data.int(config.vocabSize));
+  const batchRng = new Rng(3);
+  const trainer = new Trainer(model.params.variables(), { weightDecay: 0, gradClip: 0 }); // plain Adam, like the PyTorch side
+  const lossOf = (b: ReturnType<typeof sampleBatch>) => () => model.loss(b.ids, b.targets, { shape: [BATCH, T], training: true });
+  const step = () => {
+    trainer.step(lossOf(sampleBatch(tokens, BATCH, T, batchRng)), 1e-3);
+  };
+  console.error(`train bench: ${info.description}, bench-small, 2 × ${steps} steps…`);
+  const before = tf.memory().numTensors;
+  const block1 = timeSteps(step, steps);
+  const leaked = tf.memory().numTensors - before;
+
+  let torch: { torch_ms_per_step: number; threads: number; torch: string } | null = null;
+  const why = args.includes("--no-torch") ? "--no-torch" : torchUnavailableReason();
+  if (!why) {
+    console.error("train bench: PyTorch reference…");
+    torch = JSON.parse(runReference(["bench", String(steps)]).trim().split("\n").pop()!);
+  }
+  const block2 = timeSteps(step, steps, 1);
+  const times = median(block1) <= median(block2) ? block1 : block2;
+  const ms = median(times);
+  emit({
+    figure: "train-step",
+    backend: info.description,
+    config: "bench-small",
+    batch: BATCH,
+    ms_per_step: +ms.toFixed(1),
+    min_ms_per_step: +Math.min(...block1, ...block2).toFixed(1),
+    other_block_ms_per_step: +Math.max(median(block1), median(block2)).toFixed(1),
+    tokens_per_s: Math.round((BATCH * T * 1000) / ms),
+    steps,
+    tensors_leaked_per_step: leaked / (steps + 3),
+  });
+  if (torch) {
+    emit({
+      figure: "torch",
+      torch_ms_per_step: +torch.torch_ms_per_step.toFixed(1),
+      torch_threads: torch.threads,
+      torch_version: torch.torch,
+      ratio: +(ms / torch.torch_ms_per_step).toFixed(2),
+      target_ratio: 5,
+      meets_target: ms / torch.torch_ms_per_step <= 5,
+    });
+  } else {
+    emit({ figure: "torch", skipped: why });
+  }
+
+  // The matMul limit: the step's own matMul calls, alone.
+  const calls = recordMatMuls(step);
+  const limit = replayMatMuls(calls, 5);
+  emit({
+    figure: "matmul-limit",
+    matmuls_per_step: calls.length,
+    gflop_per_step: +limit.gflop.toFixed(3),
+    matmul_ms: +limit.ms.toFixed(1),
+    matmul_gflops: +(limit.gflop / (limit.ms / 1000)).toFixed(1),
+    step_over_matmul: +(ms / limit.ms).toFixed(2),
+  });
+  trainer.dispose();
+
+  if (!args.includes("--no-baseline")) {
+    console.error("train bench: straightforward baseline…");
+    const opt = tf.train.adam(1e-3);
+    const baseStep = () => {
+      const b = sampleBatch(tokens, BATCH, T, batchRng);
+      tf.tidy(() => {
+        const loss = opt.minimize(() => baselineLoss(model, b.ids, b.targets, BATCH, T), true);
+        loss?.dataSync();
+      });
+    };
+    const bt = timeSteps(baseStep, 3, 1);
+    opt.dispose();
+    emit({ figure: "baseline", what: "straightforward tfjs (built-in gradients, batched attention)", ms_per_step: +median(bt).toFixed(1), speedup: +(median(bt) / ms).toFixed(2) });
+  }
+  model.dispose();
+  if (!args.includes("--no-levers")) {
+    console.error("train bench: levers…");
+    levers(emit);
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * `npm run grade -- <submissions folder> [--out DIR] [--timeout S] [--memory MB]
- *                   [--notebooks 00,01] [--user NAME]`
+ *                   [--notebooks 00,01] [--user NAME] [--unsandboxed]`
  *
  * Grades every student's notebooks (layout: <submissions>/<student>/NN-name.ipynb; files
  * may sit in sub-folders and be renamed, e.g. "00-introduction (1).ipynb") and writes
@@ -11,12 +11,14 @@
  *   --notebooks   the notebooks every student must hand in (default: all that anyone handed in);
  *                 a student without one gets status "missing"
  *   --user NAME   as root, the unprivileged user kernels run as (default nobody)
+ *   --unsandboxed grade even where kernels cannot be sandboxed (not root and no Landlock):
+ *                 submissions then run with all of your rights — only for trusted notebooks
  *
  * Exits 1 if the course itself is inconsistent or was changed while grading.
  */
 import * as path from "path";
 import { CourseError } from "../grader/course";
-import { CourseModified, gradeSubmissions } from "../grader/grade";
+import { CourseModified, GradeError, gradeSubmissions } from "../grader/grade";
 import { rows, writeReport } from "../grader/report";
 import { repoRoot } from "../paths";
 import { findPython } from "./python";
@@ -29,17 +31,18 @@ interface Options {
   memory: number;
   notebooks: string[];
   user: string;
+  unsandboxed: boolean;
 }
 
 function usage(msg: string): never {
   console.error(
-    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--memory MB] [--notebooks 00,01] [--user NAME]`,
+    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--memory MB] [--notebooks 00,01] [--user NAME] [--unsandboxed]`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[], cwd: string): Options {
-  const o: Options = { submissions: null, out: null, timeout: 120, memory: 2048, notebooks: [], user: "nobody" };
+  const o: Options = { submissions: null, out: null, timeout: 120, memory: 2048, notebooks: [], user: "nobody", unsandboxed: false };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v: string | undefined;
@@ -59,6 +62,7 @@ function parseArgs(argv: string[], cwd: string): Options {
     else if (a === "--memory") o.memory = Number(value());
     else if (a === "--notebooks") o.notebooks.push(...value().split(",").filter(Boolean));
     else if (a === "--user") o.user = value();
+    else if (a === "--unsandboxed") o.unsandboxed = true;
     else if (a === "--help" || a === "-h") usage("help");
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else if (o.submissions === null) o.submissions = path.resolve(cwd, a);
@@ -86,16 +90,21 @@ async function main(argv: string[]): Promise<void> {
       memoryMb: o.memory,
       notebooks: o.notebooks,
       user: o.user,
+      unsandboxed: o.unsandboxed,
       python,
       log: (line) => console.log(`grade: ${line}`),
     });
+    if (run.interrupted) {
+      console.error("grade: interrupted — no report written");
+      process.exit(130);
+    }
     const files = writeReport(out, run.grades);
     const list = rows(run.grades);
     const students = new Set(run.grades.map((g) => g.student)).size;
     console.log(`grade: ${students} student${students === 1 ? "" : "s"}, ${list.length} rows`);
     console.log(`grade: wrote ${files.csv}, ${files.json} and ${files.feedback}/`);
   } catch (err) {
-    if (err instanceof CourseError || err instanceof CourseModified) {
+    if (err instanceof CourseError || err instanceof CourseModified || err instanceof GradeError) {
       console.error(`grade: ${err.message}`);
       process.exit(1);
     }

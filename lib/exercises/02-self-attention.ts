@@ -1,0 +1,151 @@
+/**
+ * Chapter 02 exercises: a numerically stable softmax, the causal mask, scaled
+ * dot-product attention on plain arrays (with an optional mask), and splitting /
+ * merging attention heads. Expected values are written by hand for the small
+ * cases and computed by the lib's reference code (tf.softmax,
+ * lib/model/attention's scaledDotProductAttention, causalMask, splitHeads,
+ * mergeHeads) for the rest — never by a learner-style solution.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { causalMask, mergeHeads, scaledDotProductAttention, splitHeads } from "../model/attention";
+import { Rng } from "../random";
+import { Exercise } from "./types";
+
+type Matrix = number[][];
+
+/** A rows × cols matrix of N(0, scale²) numbers rounded to 2 decimals (readable in messages). */
+function randomMatrix(rng: Rng, rows: number, cols: number, scale = 1): Matrix {
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => Math.round(rng.normal(0, scale) * 100) / 100));
+}
+
+/** tf.softmax of one row. */
+function libSoftmax(x: number[]): number[] {
+  return tf.tidy(() => tf.softmax(tf.tensor1d(x)).arraySync() as number[]);
+}
+
+/** The lib's attention on plain arrays: q (Tq, d), k (Tk, d), v (Tk, dv), mask (Tq, Tk) of 1/0. */
+function libAttention(q: Matrix, k: Matrix, v: Matrix, mask?: Matrix): { weights: Matrix; output: Matrix } {
+  return tf.tidy(() => {
+    const m = mask ? tf.tensor2d(mask) : null;
+    const { output, weights } = scaledDotProductAttention(tf.tensor2d(q), tf.tensor2d(k), tf.tensor2d(v), m);
+    return { weights: weights.arraySync() as Matrix, output: output.arraySync() as Matrix };
+  }) as unknown as { weights: Matrix; output: Matrix };
+}
+
+function libCausalMask(tq: number, tk: number = tq): Matrix {
+  return tf.tidy(() => causalMask(tq, tk).arraySync());
+}
+
+/** lib splitHeads on one sequence: (T, C) → (H, T, C/H). */
+function libSplitHeads(x: Matrix, heads: number): number[][][] {
+  return tf.tidy(() => (splitHeads(tf.tensor2d(x), 1, x.length, heads).arraySync() as number[][][][])[0]);
+}
+
+/** lib mergeHeads on one sequence: (H, T, d) → (T, H·d). */
+function libMergeHeads(x: number[][][]): Matrix {
+  return tf.tidy(() => mergeHeads(tf.tensor4d([x])).arraySync());
+}
+
+const E = Math.E;
+
+export const exercises: Exercise[] = [
+  {
+    id: "02-softmax",
+    title: "A numerically stable softmax",
+    points: 1,
+    tolerance: 1e-5,
+    cases: () => [
+      { label: "two equal scores", args: [[0, 0]], expected: [0.5, 0.5] },
+      { label: "one score", args: [[5]], expected: [1] },
+      { label: "small scores", args: [[1, 2, 3]], expected: libSoftmax([1, 2, 3]) },
+      // e^1000 is Infinity in floating point: a naive softmax gives Infinity / Infinity = NaN.
+      { label: "large scores (naive exp overflows)", args: [[1000, 1001]], expected: [1 / (1 + E), E / (1 + E)] },
+      { label: "very negative scores (naive exp underflows to 0/0)", args: [[-1000, -1000, -1000]], expected: [1 / 3, 1 / 3, 1 / 3] },
+      { label: "a masked score (−Infinity) gets weight 0", args: [[0, -Infinity, 0]], expected: [0.5, 0, 0.5] },
+      { label: "mixed", args: [[3.5, -2, 0.25, 10]], expected: libSoftmax([3.5, -2, 0.25, 10]) },
+    ],
+  },
+  {
+    id: "02-causal-mask",
+    title: "The causal mask",
+    points: 1,
+    cases: () => [
+      { label: "one token", args: [1], expected: [[1]] },
+      { label: "three tokens", args: [3], expected: [[1, 0, 0], [1, 1, 0], [1, 1, 1]] },
+      { label: "six tokens", args: [6], expected: libCausalMask(6) },
+      { label: "no tokens", args: [0], expected: [] },
+    ],
+  },
+  {
+    id: "02-attention",
+    title: "Scaled dot-product attention (with an optional mask)",
+    points: 2,
+    tolerance: 1e-5,
+    cases: () => {
+      const rng = new Rng(2002);
+      const q1 = randomMatrix(rng, 4, 3);
+      const k1 = randomMatrix(rng, 4, 3);
+      const v1 = randomMatrix(rng, 4, 2);
+      const q2 = randomMatrix(rng, 2, 8);
+      const k2 = randomMatrix(rng, 5, 8);
+      const v2 = randomMatrix(rng, 5, 3);
+      const qBig = randomMatrix(rng, 3, 4, 40); // scores in the thousands: e^score overflows without a stable softmax
+      const kBig = randomMatrix(rng, 3, 4, 40);
+      const vBig = randomMatrix(rng, 3, 2);
+      const causal4 = [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]];
+      const e2 = Math.exp(2);
+      return [
+        {
+          label: "identical keys → equal weights → the mean of the values",
+          args: [[[1, 0]], [[1, 1], [1, 1]], [[1, 2], [3, 4]]],
+          expected: { weights: [[0.5, 0.5]], output: [[2, 3]] },
+        },
+        { label: "one key → weight 1 → its value", args: [[[0.3, -1]], [[2, 5]], [[7, -7, 1]]], expected: { weights: [[1]], output: [[7, -7, 1]] } },
+        {
+          // scores q·k / √d = [4/2, 0] = [2, 0]  (d = 4, √d = 2)
+          label: "divide by √d",
+          args: [[[2, 0, 0, 0]], [[2, 0, 0, 0], [0, 0, 0, 0]], [[1, 0], [0, 1]]],
+          expected: { weights: [[e2 / (e2 + 1), 1 / (e2 + 1)]], output: [[e2 / (e2 + 1), 1 / (e2 + 1)]] },
+        },
+        { label: "4 tokens, d = 3", args: [q1, k1, v1], expected: libAttention(q1, k1, v1) },
+        { label: "2 queries, 5 keys, d = 8", args: [q2, k2, v2], expected: libAttention(q2, k2, v2) },
+        { label: "causal mask", args: [q1, k1, v1, causal4], expected: libAttention(q1, k1, v1, causal4) },
+        { label: "large scores", args: [qBig, kBig, vBig], expected: libAttention(qBig, kBig, vBig) },
+        { label: "large scores, causal", args: [qBig, kBig, vBig, libCausalMask(3)], expected: libAttention(qBig, kBig, vBig, libCausalMask(3)) },
+      ];
+    },
+  },
+  {
+    id: "02-split-heads",
+    title: "Split the features into heads",
+    points: 1,
+    cases: () => {
+      const rng = new Rng(2003);
+      const x = randomMatrix(rng, 3, 6);
+      const y = randomMatrix(rng, 5, 8);
+      return [
+        { label: "2 tokens, 4 features, 2 heads", args: [[[1, 2, 3, 4], [5, 6, 7, 8]], 2], expected: [[[1, 2], [5, 6]], [[3, 4], [7, 8]]] },
+        { label: "one head = the whole matrix", args: [[[1, 2, 3], [4, 5, 6]], 1], expected: [[[1, 2, 3], [4, 5, 6]]] },
+        { label: "one feature per head", args: [[[1, 2, 3], [4, 5, 6]], 3], expected: [[[1], [4]], [[2], [5]], [[3], [6]]] },
+        { label: "3 tokens, 6 features, 3 heads", args: [x, 3], expected: libSplitHeads(x, 3) },
+        { label: "5 tokens, 8 features, 4 heads", args: [y, 4], expected: libSplitHeads(y, 4) },
+      ];
+    },
+  },
+  {
+    id: "02-merge-heads",
+    title: "Merge the heads back together",
+    points: 1,
+    cases: () => {
+      const rng = new Rng(2004);
+      const x = [randomMatrix(rng, 3, 2), randomMatrix(rng, 3, 2), randomMatrix(rng, 3, 2)];
+      const y = [randomMatrix(rng, 5, 4), randomMatrix(rng, 5, 4)];
+      return [
+        { label: "2 heads, 2 tokens, 2 features each", args: [[[[1, 2], [5, 6]], [[3, 4], [7, 8]]]], expected: [[1, 2, 3, 4], [5, 6, 7, 8]] },
+        { label: "one head", args: [[[[1, 2, 3], [4, 5, 6]]]], expected: [[1, 2, 3], [4, 5, 6]] },
+        { label: "3 heads, 3 tokens, 2 features each", args: [x], expected: libMergeHeads(x) },
+        { label: "2 heads, 5 tokens, 4 features each", args: [y], expected: libMergeHeads(y) },
+      ];
+    },
+  },
+];

@@ -111,7 +111,11 @@ export interface GenerateResult {
 /** Last-position logits of a (1, T, V) tensor, as a plain array. */
 function lastRow(logits: tf.Tensor): Float32Array {
   const [, t, v] = logits.shape as [number, number, number];
-  return tf.tidy(() => tf.slice(logits, [0, t - 1, 0], [1, 1, v]).dataSync() as Float32Array);
+  // Read back outside tf.tidy: tidy walks every element of a returned typed array (slow for big vocabularies).
+  const row = tf.slice(logits, [0, t - 1, 0], [1, 1, v]); // (1, 1, V)
+  const values = row.dataSync() as Float32Array;
+  row.dispose();
+  return values;
 }
 
 /** Continue `prompt` (token ids) with up to maxNewTokens tokens from a GPT. */

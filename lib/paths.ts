@@ -43,3 +43,13 @@ export function datasetsDir(...parts: string[]): string {
 export function notebooksDir(...parts: string[]): string {
   return path.join(repoRoot(), "notebooks", ...parts);
 }
+
+/** The course's notebooks (NN-name.ipynb) in `dir` (default notebooks/), sorted; none when the folder is missing. */
+export function courseNotebookFiles(dir: string = notebooksDir()): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}

@@ -11,7 +11,7 @@
  * Outside a kernel (tests, scripts) the figure's summary is printed instead.
  */
 import * as fs from "fs";
-import { displayBundle, escapeHtml, inKernel, MimeBundle, newDisplayId, quietInKernel } from "./display";
+import { displayBundle, escapeHtml, inKernel, MimeBundle, newDisplayId, quietInKernel, showHtml } from "./display";
 
 export interface Figure {
   data: Record<string, unknown>[];
@@ -270,8 +270,6 @@ export function tokenView(tokens: string[], opts: TokenViewOptions = {}): TokenV
     tokens.map((t) => JSON.stringify(t)).join(" ") +
     (opts.ids ? `\nids: [${opts.ids.join(", ")}]` : "");
   const view = quietInKernel({ html, summary });
-  if (!opts.silent) {
-    if (!displayBundle({ "text/html": html, "text/plain": summary })) console.log(summary);
-  }
+  if (!opts.silent) showHtml(html, summary);
   return view;
 }

@@ -43,10 +43,21 @@ function fmtLoss(v: number | undefined): string {
 /** A polyline SVG of train (and validation) loss. */
 export function lossCurveSvg(points: ProgressPoint[], width = 360, height = 120): string {
   const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
-  const values = points.flatMap((p) => [p.loss, p.valLoss]).filter(finite);
-  if (points.length < 2 || values.length === 0) return "";
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  // At most ~300 training points are drawn (every validation point is kept), so a long
+  // run's redraw stays small and fast.
+  const stride = Math.max(1, Math.ceil(points.length / 300));
+  points = points.filter((p, i) => i % stride === 0 || i === points.length - 1 || p.valLoss !== undefined);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    for (const v of [p.loss, p.valLoss]) {
+      if (finite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+  }
+  if (points.length < 2 || lo > hi) return "";
   const span = hi - lo || 1;
   const x0 = points[0].step;
   const x1 = points[points.length - 1].step;

@@ -27,7 +27,7 @@ export class Rng {
   /** Integer in [lo, hi) — or [0, lo) when called with one argument. */
   int(lo: number, hi?: number): number {
     if (hi === undefined) { hi = lo; lo = 0; }
-    if (!(hi > lo)) throw new Error(`Rng.int: empty range [${lo}, ${hi})`);
+    if (!(hi > lo)) throw new Error(`Rng.int: empty range [${lo}, ${hi}) — hi must be larger than lo (int(n) draws from 0 … n − 1).`);
     return lo + Math.floor(this.next() * (hi - lo));
   }
 
@@ -41,7 +41,7 @@ export class Rng {
 
   /** One element chosen uniformly. */
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error("Rng.pick: empty list");
+    if (items.length === 0) throw new Error("Rng.pick: the list is empty — give at least one item to pick from.");
     return items[this.int(items.length)];
   }
 

@@ -89,3 +89,15 @@ describe("TrainingProgress outside a kernel", () => {
     expect(() => new TrainingProgress({ totalSteps: 0 })).toThrow(/totalSteps must be positive/);
   });
 });
+
+describe("lossCurveSvg on a long run", () => {
+  it("draws at most ~300 points and keeps every validation point", () => {
+    const points = Array.from({ length: 200_000 }, (_, i) => ({ step: i + 1, loss: 5 - i / 1e5, valLoss: (i + 1) % 50_000 === 0 ? 4 : undefined }));
+    const svg = lossCurveSvg(points);
+    const lines = svg.match(/points="([^"]*)"/g) ?? [];
+    expect(lines).toHaveLength(2);
+    const counts = lines.map((l) => l.split(" ").length);
+    expect(counts[0]).toBeLessThanOrEqual(310);
+    expect(counts[1]).toBe(4);
+  });
+});

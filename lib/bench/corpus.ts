@@ -14,14 +14,12 @@ import { GPT } from "../model/gpt";
 import { seed } from "../random";
 import { CharTokenizer } from "../tokenizer/char";
 import { estimateLoss, train } from "../train";
-
-type Emit = (record: Record<string, unknown>) => void;
+import { Emit, benchCount } from "../cli/bench";
 
 export async function bench(emit: Emit, args: string[]): Promise<void> {
   await setupBackend({ verbose: false });
   seed(1337);
-  const stepsArg = args.find((a) => a.startsWith("--steps="));
-  const steps = stepsArg ? Number(stepsArg.split("=")[1]) : 600;
+  const steps = benchCount(args, "steps", 600);
   const trainText = loadCorpus("train");
   const valText = loadCorpus("val");
   const tokenizer = CharTokenizer.fromText(trainText + valText);

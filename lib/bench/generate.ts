@@ -14,13 +14,11 @@ import { setupBackend } from "../backend";
 import { generate } from "../generate";
 import { PRESETS } from "../model/config";
 import { GPT } from "../model/gpt";
-
-type Emit = (record: Record<string, unknown>) => void;
+import { Emit, benchCount } from "../cli/bench";
 
 export async function bench(emit: Emit, args: string[]): Promise<void> {
   const info = await setupBackend({ verbose: false });
-  const a = args.find((x) => x.startsWith("--tokens="));
-  const newTokens = a ? Number(a.split("=")[1]) : 256;
+  const newTokens = benchCount(args, "tokens", 256);
   const config = { ...PRESETS["bench-small"], contextLength: 512 };
   const model = new GPT(config, { seed: 1 });
   const prompt = Array.from({ length: 16 }, (_, i) => (i * 7) % config.vocabSize);

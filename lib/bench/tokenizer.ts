@@ -22,8 +22,8 @@ import { performance } from "perf_hooks";
 import { BPETokenizer, GPT4_SPLIT_PATTERN, bestPair, getStats, merge, pairKey, splitText, utf8Bytes } from "../tokenizer";
 import { GptEncoding, TiktokenTokenizer, rankFile, referenceTiktoken } from "../tokenizer/tiktoken";
 import { loadCorpus } from "../datasets";
-
-type Emit = (record: Record<string, unknown>) => void;
+import { median } from "../timing";
+import { Emit, benchCount, benchOption } from "../cli/bench";
 
 const VOCAB_SIZE = 1024;
 
@@ -74,11 +74,6 @@ function seconds(fn: () => void): number {
   return (performance.now() - t0) / 1000;
 }
 
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 function round(x: number, digits = 3): number {
   return Number(x.toPrecision(digits));
 }
@@ -87,19 +82,13 @@ function sameMerges(x: Array<[number, number]>, y: Array<[number, number]>): boo
   return x.length === y.length && x.every(([a, b], i) => pairKey(a, b) === pairKey(y[i][0], y[i][1]));
 }
 
-function flag(args: string[], name: string): string | undefined {
-  const hit = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (hit === undefined) return undefined;
-  return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "true";
-}
-
 export async function bench(emit: Emit, args: string[]): Promise<void> {
   const text = loadCorpus("train");
   const bytes = utf8Bytes(text).length;
   const mb = bytes / 1e6;
   if (bytes < 1e6) console.error(`note: the corpus is only ${bytes} bytes (< 1 MB)`);
-  const full = flag(args, "full") !== undefined;
-  const naiveMerges = full ? VOCAB_SIZE - 256 : Number(flag(args, "naive-merges") ?? 64);
+  const full = benchOption(args, "full") !== undefined;
+  const naiveMerges = full ? VOCAB_SIZE - 256 : benchCount(args, "naive-merges", 64);
 
   // --- training -------------------------------------------------------------
   console.error(`training BPE to ${VOCAB_SIZE} on ${mb.toFixed(2)} MB …`);

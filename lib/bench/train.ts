@@ -28,20 +28,10 @@ import { gelu, linear } from "../model/layers";
 import { installFastSlice, originalWasmKernel, transpose2d } from "../model/fastOps";
 import { Rng } from "../random";
 import { Trainer, sampleBatch } from "../train";
-
-type Emit = (record: Record<string, unknown>) => void;
+import { median } from "../timing";
+import { Emit, benchCount } from "../cli/bench";
 
 const BATCH = 16;
-
-function arg(args: string[], name: string, fallback: number): number {
-  const a = args.find((x) => x.startsWith(`--${name}=`));
-  return a ? Number(a.split("=")[1]) : fallback;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Time `steps` calls of fn after `warmup` calls; returns per-call milliseconds. */
 function timeSteps(fn: () => void, steps: number, warmup = 3): number[] {
@@ -215,7 +205,7 @@ function levers(emit: Emit): void {
 
 export async function bench(emit: Emit, args: string[]): Promise<void> {
   const info = await setupBackend({ verbose: false });
-  const steps = arg(args, "steps", 20);
+  const steps = benchCount(args, "steps", 20);
   const config = { ...PRESETS["bench-small"] };
   const T = config.contextLength;
   const model = new GPT(config, { seed: 1 });

@@ -12,6 +12,22 @@ export interface BenchModule {
   bench(emit: Emit, args: string[]): Promise<void>;
 }
 
+/** A benchmark option: the value of `--name=value`, "true" for a bare `--name`, undefined when absent. */
+export function benchOption(args: string[], name: string): string | undefined {
+  const hit = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return undefined;
+  return hit.includes("=") ? hit.slice(hit.indexOf("=") + 1) : "true";
+}
+
+/** A whole-number benchmark option `--name=N` (N ≥ 1), or `fallback` when absent. */
+export function benchCount(args: string[], name: string, fallback: number): number {
+  const raw = benchOption(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got "${raw}". Write it as --${name}=${fallback}.`);
+  return n;
+}
+
 async function main(): Promise<void> {
   const dir = path.join(__dirname, "..", "bench");
   const available = fs
@@ -43,7 +59,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.stack ?? err.message : err);
+    process.exit(1);
+  });
+}

@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { repoRoot } from "../paths";
+import { notebooksDir } from "../paths";
 
 interface Cell {
   cell_type?: string;
@@ -93,7 +93,7 @@ function main(argv: string[]): void {
     process.exit(2);
   }
   const cwd = process.env.INIT_CWD || process.cwd();
-  const dir = path.join(repoRoot(), "notebooks");
+  const dir = notebooksDir();
   const files = names.length
     ? names.map((n) => path.resolve(cwd, n))
     : fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));

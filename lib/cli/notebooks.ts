@@ -16,7 +16,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { repoRoot } from "../paths";
+import { courseNotebookFiles, notebooksDir, repoRoot } from "../paths";
 import { KERNEL_NAME } from "./kernel";
 import { setupOrExit } from "./setup";
 
@@ -49,8 +49,6 @@ interface Options {
   verbose: boolean;
 }
 
-const COURSE_NOTEBOOK = /^\d\d-.*\.ipynb$/;
-
 function usage(msg: string): never {
   console.error(`notebooks: ${msg}\nusage: npm run notebooks -- [name…] [--save DIR] [--timeout SECONDS] [--verbose]`);
   process.exit(2);
@@ -59,6 +57,7 @@ function usage(msg: string): never {
 function parseArgs(argv: string[]): Options {
   const envTimeout = process.env.TINY_LLM_CELL_TIMEOUT;
   const opts: Options = { names: [], save: null, timeout: envTimeout ? Number(envTimeout) : 600, verbose: false };
+  let timeoutFrom = envTimeout ? `TINY_LLM_CELL_TIMEOUT=${envTimeout}` : "";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -68,20 +67,22 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === "--save") opts.save = value();
     else if (a.startsWith("--save=")) opts.save = a.slice(7);
-    else if (a === "--timeout") opts.timeout = Number(value());
-    else if (a.startsWith("--timeout=")) opts.timeout = Number(a.slice(10));
-    else if (a === "--verbose" || a === "-v") opts.verbose = true;
+    else if (a === "--timeout" || a.startsWith("--timeout=")) {
+      const v = a === "--timeout" ? value() : a.slice(10);
+      opts.timeout = Number(v);
+      timeoutFrom = `--timeout ${v}`;
+    } else if (a === "--verbose" || a === "-v") opts.verbose = true;
     else if (a === "--help" || a === "-h") usage("help");
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else opts.names.push(a);
   }
-  if (!(opts.timeout > 0)) usage(`the cell timeout must be a positive number of seconds (got ${envTimeout ?? "?"})`);
+  if (!(opts.timeout > 0)) usage(`the cell timeout must be a positive number of seconds (got ${timeoutFrom}), e.g. --timeout 600`);
   return opts;
 }
 
 /** Resolve the names given on the command line to notebook files (exits with a clear message if one is unknown). */
 export function resolveNotebooks(names: string[], notebooksDir: string, cwd: string): string[] {
-  const all = fs.existsSync(notebooksDir) ? fs.readdirSync(notebooksDir).filter((f) => COURSE_NOTEBOOK.test(f)).sort() : [];
+  const all = courseNotebookFiles(notebooksDir).map((f) => path.basename(f));
   if (names.length === 0) return all.map((f) => path.join(notebooksDir, f));
   return names.map((name) => {
     const asPath = path.resolve(cwd, name);
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const root = repoRoot();
   const cwd = process.env.INIT_CWD || process.cwd();
-  const files = resolveNotebooks(opts.names, path.join(root, "notebooks"), cwd);
+  const files = resolveNotebooks(opts.names, notebooksDir(), cwd);
   if (files.length === 0) {
     console.log("notebooks: no notebooks yet (nothing matches notebooks/NN-*.ipynb)");
     console.log("notebooks: 0 passed, 0 failed");

@@ -7,10 +7,11 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { KERNEL_NAME } from "./kernel";
+import { isRoot } from "./python";
 import { setupOrExit } from "./setup";
 
 /** Jupyter's command line for this Python (exported for tests). */
-export function jupyterArgs(app: "jupyterlab" | "notebook", passThrough: string[], isRoot = process.getuid?.() === 0): string[] {
+export function jupyterArgs(app: "jupyterlab" | "notebook", passThrough: string[], asRoot = isRoot()): string[] {
   // --ip, --ip=…, --ServerApp.ip=…, --NotebookApp.ip …: the user chose the address.
   const ipGiven = passThrough.some((a) => /^--(?:[A-Za-z]+\.)?ip(?:=|$)/.test(a));
   return [
@@ -18,7 +19,7 @@ export function jupyterArgs(app: "jupyterlab" | "notebook", passThrough: string[
     app,
     ...(ipGiven ? [] : ["--ip=127.0.0.1"]),
     // Jupyter refuses to run as root without it (containers, CI); we only listen on localhost by default.
-    ...(isRoot && !passThrough.includes("--allow-root") ? ["--allow-root"] : []),
+    ...(asRoot && !passThrough.includes("--allow-root") ? ["--allow-root"] : []),
     `--MultiKernelManager.default_kernel_name=${KERNEL_NAME}`,
     ...passThrough,
   ];

@@ -11,7 +11,7 @@
 import * as path from "path";
 import { CourseError } from "../grader/course";
 import { writeStudentVersions } from "../grader/student";
-import { repoRoot } from "../paths";
+import { notebooksDir, repoRoot } from "../paths";
 import { resolveNotebooks } from "./notebooks";
 
 function usage(msg: string): never {
@@ -34,7 +34,7 @@ function main(argv: string[]): void {
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else names.push(a);
   }
-  const notebooks = path.join(root, "notebooks");
+  const notebooks = notebooksDir();
   if (path.resolve(out) === path.resolve(notebooks)) usage("--out must not be notebooks/ (that would overwrite the course's solutions)");
   const files = resolveNotebooks(names, notebooks, cwd);
   if (files.length === 0) usage(`no course notebooks in ${notebooks}`);

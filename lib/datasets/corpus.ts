@@ -13,7 +13,8 @@ import { Mention } from "./facts";
 import { PROSE_EN, PROSE_KO } from "./prose";
 import { bankSnippet, dialogue, diary, scene } from "./scenes";
 import { storyText, tellStory } from "./stories";
-import { charCount, utf8Bytes } from "./text";
+import { utf8Bytes } from "../tokenizer/base";
+import { charCount } from "./text";
 import { Lang } from "./world";
 
 export type DocKind = "story" | "scene" | "diary" | "dialogue" | "bank" | "facts" | "prose";
@@ -87,7 +88,7 @@ class Split {
   chars: Record<Lang, number> = { en: 0, ko: 0 };
   add(doc: CorpusDoc): void {
     this.docs.push(doc);
-    this.bytes += utf8Bytes(doc.text) + CORPUS_SEPARATOR.length;
+    this.bytes += utf8Bytes(doc.text).length + CORPUS_SEPARATOR.length;
     this.chars[doc.lang] += charCount(doc.text);
   }
   /** The language that moves the English share toward EN_SHARE. */

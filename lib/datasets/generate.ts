@@ -14,7 +14,8 @@ import { CorpusDoc, DocKind, buildCorpus, corpusFile } from "./corpus";
 import { Fact, countSentence, listFacts, planMentions } from "./facts";
 import { buildInstructions } from "./instructions";
 import { buildPreferences } from "./preferences";
-import { charCount, utf8Bytes } from "./text";
+import { utf8Bytes } from "../tokenizer/base";
+import { charCount } from "./text";
 import { buildTranslation } from "./translation";
 import { Lang, makeWorld } from "./world";
 
@@ -122,7 +123,7 @@ export function generateDatasets(seed = DATASET_SEED): { files: Record<DatasetFi
   const bytes: Record<string, number> = {};
   const records: Record<string, number> = {};
   for (const name of DATASET_FILES) {
-    bytes[name] = utf8Bytes(files[name]);
+    bytes[name] = utf8Bytes(files[name]).length;
     if (name.endsWith(".jsonl")) records[name] = files[name].split("\n").length - 1;
   }
   const stats: DatasetStats = {

@@ -10,12 +10,8 @@
  */
 import { Rng } from "../random";
 import { josa as j, cap } from "./text";
-import { ANIMALS, CHARACTERS, CITIES, Character, FOODS, Lang, Setting } from "./world";
-import { DAYS, DISHES, SEASONS } from "./stories";
-
-function pron(ch: Character): { he: string; his: string; He: string } {
-  return ch.gender === "f" ? { he: "she", his: "her", He: "She" } : { he: "he", his: "his", He: "He" };
-}
+import { ANIMALS, CHARACTERS, CITIES, FOODS, Lang, Setting } from "./world";
+import { DAYS, DISHES, SEASONS, pron } from "./stories";
 
 // ---------------------------------------------------------------- scenes
 

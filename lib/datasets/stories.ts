@@ -58,8 +58,9 @@ function plot<C>(def: PlotDef<C>): Plot {
 
 // ---------------------------------------------------------------- shared pieces
 
-interface Pron { he: string; him: string; his: string; He: string; His: string }
-function pron(ch: Character): Pron {
+export interface Pron { he: string; him: string; his: string; He: string; His: string }
+/** English pronouns of a character (also used by scenes.ts). */
+export function pron(ch: Character): Pron {
   return ch.gender === "f"
     ? { he: "she", him: "her", his: "her", He: "She", His: "Her" }
     : { he: "he", him: "him", his: "his", He: "He", His: "His" };

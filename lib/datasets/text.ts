@@ -1,7 +1,8 @@
 /**
  * Small text helpers the templates need: Korean particles that depend on the
- * previous syllable (은/는, 이/가, 을/를 …), English articles, capitals, byte
- * counts, and the one language test the course uses (any Hangul → Korean).
+ * previous syllable (은/는, 이/가, 을/를 …), English articles, capitals,
+ * character counts, and the one language test the course uses (any Hangul → Korean).
+ * (UTF-8 byte counts: `utf8Bytes(s).length` from lib/tokenizer/base.)
  */
 
 /** True for a precomposed Hangul syllable (가 … 힣). */
@@ -76,11 +77,6 @@ export function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** UTF-8 size in bytes. */
-export function utf8Bytes(s: string): number {
-  return Buffer.byteLength(s, "utf8");
-}
-
 /** Number of Unicode code points (what the course calls "characters"). */
 export function charCount(s: string): number {
   let n = 0;
@@ -94,9 +90,4 @@ export function charCount(s: string): number {
 /** The course's language test for a corpus document: any Hangul syllable → "ko", else "en". */
 export function detectLang(text: string): "en" | "ko" {
   return /[\uac00-\ud7a3]/.test(text) ? "ko" : "en";
-}
-
-/** Plain code-point order (never locale-dependent). */
-export function compareCodePoints(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

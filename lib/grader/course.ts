@@ -15,6 +15,8 @@ import { findExercise } from "../exercises/registry";
 import { Exercise, ExerciseCase } from "../exercises/types";
 import { Cell, cellSource, gradeId, isSolutionCell, nbgrader, Notebook, parseNotebook } from "./notebook";
 
+export { courseNotebookFiles } from "../paths";
+
 /** The course's notebooks or exercise definitions are inconsistent; the message says how to fix it. */
 export class CourseError extends Error {}
 
@@ -115,14 +117,17 @@ function lineOf(source: ts.SourceFile, pos: number): number {
  * (ids known, points equal, one solution cell per exercise, markers balanced).
  */
 export function readCourseNotebook(file: string): CourseNotebook {
-  const name = path.basename(file).replace(/\.ipynb$/, "");
-  let notebook: Notebook;
+  const { name, notebook } = readNotebookFile(file);
+  return courseNotebookFrom(name, file, notebook);
+}
+
+/** A course notebook file, parsed but not yet checked; its name is the file name without .ipynb. */
+export function readNotebookFile(file: string): { name: string; notebook: Notebook } {
   try {
-    notebook = parseNotebook(fs.readFileSync(file, "utf8"));
+    return { name: path.basename(file, ".ipynb"), notebook: parseNotebook(fs.readFileSync(file, "utf8")) };
   } catch (err) {
     throw new CourseError(`${file}: ${(err as Error).message}`);
   }
-  return courseNotebookFrom(name, file, notebook);
 }
 
 export function courseNotebookFrom(name: string, file: string, notebook: Notebook): CourseNotebook {
@@ -249,14 +254,4 @@ export function evaluateExtraCases(course: CourseNotebook, ex: CourseExercise): 
     throw new CourseError(`${course.name}: the cases of ${ex.id} must be a list of { label?, args: [...], expected }`);
   }
   return cases as ExerciseCase[];
-}
-
-/** The course notebooks (notebooks/NN-*.ipynb), by name. */
-export function courseNotebookFiles(notebooksDir: string): string[] {
-  if (!fs.existsSync(notebooksDir)) return [];
-  return fs
-    .readdirSync(notebooksDir)
-    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
-    .sort()
-    .map((f) => path.join(notebooksDir, f));
 }

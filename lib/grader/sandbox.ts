@@ -16,6 +16,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { isRoot } from "../cli/python";
 
 export interface Protections {
   /** The grader runs as root. */
@@ -36,7 +37,7 @@ export function probeProtections(python: string, launcher: string, userName: str
     landlock = 0;
   }
   if (process.env.TINY_LLM_GRADE_LANDLOCK === "0") landlock = 0;
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  const root = isRoot();
   let user: Protections["user"] = null;
   if (root && userName) {
     const id = spawnSync("id", ["-u", userName], { encoding: "utf8" });
@@ -145,7 +146,7 @@ function hashTree(h: ReturnType<typeof createHash>, root: string, rel: string, c
     if (st.isSymbolicLink()) h.update(`link ${r} ${fs.readlinkSync(p)}\n`);
     else if (st.isDirectory()) {
       h.update(`dir ${r} ${st.mode}\n`);
-      hashTree(h, root, r, contents);
+      hashTree(h, root, r, contents, skipDot);
     } else if (contents) {
       h.update(`file ${r} ${st.mode} `);
       h.update(fs.readFileSync(p));

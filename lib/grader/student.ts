@@ -12,8 +12,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { BEGIN_HIDDEN, BEGIN_SOLUTION, courseNotebookFrom, CourseError, END_HIDDEN, END_SOLUTION, markerBlocks } from "./course";
-import { Cell, cellSource, cloneNotebook, gradeId, isSolutionCell, Notebook, notebookText, parseNotebook } from "./notebook";
+import { BEGIN_HIDDEN, BEGIN_SOLUTION, courseNotebookFrom, CourseError, END_HIDDEN, END_SOLUTION, markerBlocks, readNotebookFile } from "./course";
+import { Cell, cellSource, cloneNotebook, gradeId, isSolutionCell, Notebook, notebookText } from "./notebook";
 
 /** The stub a learner sees in place of the solution. */
 export function stubLines(id: string, indent: string): string[] {
@@ -83,13 +83,7 @@ export function writeStudentVersions(files: string[], outDir: string, libDir: st
   fs.mkdirSync(outDir, { recursive: true });
   const built: StudentBuild[] = [];
   for (const file of files) {
-    const name = path.basename(file).replace(/\.ipynb$/, "");
-    let course: Notebook;
-    try {
-      course = parseNotebook(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-      throw new CourseError(`${file}: ${(err as Error).message}`);
-    }
+    const { name, notebook: course } = readNotebookFile(file);
     const student = makeStudentNotebook(course, name);
     const out = path.join(outDir, `${name}.ipynb`);
     fs.writeFileSync(out, notebookText(student));

@@ -174,6 +174,23 @@ function checkBlockFields(c: BlockConfig, what: string): void {
   }
 }
 
+/** The fields both model kinds share besides the block's. */
+type ModelFields = BlockConfig & Pick<GPTConfig, "tieEmbeddings" | "positional" | "scaleEmbeddings" | "initStd">;
+
+/** Fill in the defaults that depend on other fields, then check what GPT and encoder–decoder configs share. */
+function completeModelFields(c: ModelFields, what: string): void {
+  if (!c.dFF) c.dFF = 4 * c.dModel;
+  if (c.scaleEmbeddings === undefined) c.scaleEmbeddings = c.positional === "sinusoidal";
+  if (typeof c.scaleEmbeddings !== "boolean") fail(`${what}: scaleEmbeddings must be true or false.`);
+  checkBlockFields(c, what);
+  if (typeof c.tieEmbeddings !== "boolean") fail(`${what}: tieEmbeddings must be true or false.`);
+  oneOf(c.positional, "positional", ["learned", "sinusoidal"], what);
+  if (typeof c.initStd !== "number" || !(c.initStd > 0)) fail(`${what}: initStd must be positive (GPT-2 uses 0.02), got ${JSON.stringify(c.initStd)}.`);
+  if (c.positional === "sinusoidal" && c.dModel % 2 !== 0) {
+    fail(`${what}: sinusoidal positions need an even dModel (sine and cosine pairs), got ${c.dModel}. Use an even dModel or positional: "learned".`);
+  }
+}
+
 /**
  * A complete, validated GPT config: `gptConfig({ vocabSize: 65 })`, or a preset
  * name with overrides: `gptConfig("bench-small", { nLayers: 4 })`.
@@ -189,19 +206,10 @@ export function gptConfig(base: Partial<GPTConfig> | PresetName, overrides: Part
   checkKeys(given, ["vocabSize", ...Object.keys(GPT_DEFAULTS)], what);
   if (given.vocabSize === undefined) fail(`${what}: vocabSize is required — use your tokenizer's vocabulary size (e.g. tokenizer.vocabSize).`);
   const c: GPTConfig = { ...GPT_DEFAULTS, vocabSize: given.vocabSize, ...given } as GPTConfig;
-  if (!c.dFF) c.dFF = 4 * c.dModel;
-  if (c.scaleEmbeddings === undefined) c.scaleEmbeddings = c.positional === "sinusoidal";
-  if (typeof c.scaleEmbeddings !== "boolean") fail(`${what}: scaleEmbeddings must be true or false.`);
   positiveInt(c.vocabSize, "vocabSize", what);
   positiveInt(c.contextLength, "contextLength", what);
   positiveInt(c.nLayers, "nLayers", what);
-  checkBlockFields(c, what);
-  if (typeof c.tieEmbeddings !== "boolean") fail(`${what}: tieEmbeddings must be true or false.`);
-  oneOf(c.positional, "positional", ["learned", "sinusoidal"], what);
-  if (typeof c.initStd !== "number" || !(c.initStd > 0)) fail(`${what}: initStd must be positive (GPT-2 uses 0.02), got ${JSON.stringify(c.initStd)}.`);
-  if (c.positional === "sinusoidal" && c.dModel % 2 !== 0) {
-    fail(`${what}: sinusoidal positions need an even dModel (sine and cosine pairs), got ${c.dModel}. Use an even dModel or positional: "learned".`);
-  }
+  completeModelFields(c, what);
   return c;
 }
 
@@ -232,20 +240,12 @@ export function encoderDecoderConfig(base: Partial<EncoderDecoderConfig>, overri
   checkKeys(given, ["vocabSize", ...Object.keys(ED_DEFAULTS)], what);
   if (given.vocabSize === undefined) fail(`${what}: vocabSize is required — use your tokenizer's vocabulary size.`);
   const c: EncoderDecoderConfig = { ...ED_DEFAULTS, vocabSize: given.vocabSize, ...given } as EncoderDecoderConfig;
-  if (!c.dFF) c.dFF = 4 * c.dModel;
-  if (c.scaleEmbeddings === undefined) c.scaleEmbeddings = c.positional === "sinusoidal";
-  if (typeof c.scaleEmbeddings !== "boolean") fail(`${what}: scaleEmbeddings must be true or false.`);
   positiveInt(c.vocabSize, "vocabSize", what);
   positiveInt(c.sourceLength, "sourceLength", what);
   positiveInt(c.targetLength, "targetLength", what);
   positiveInt(c.nEncoderLayers, "nEncoderLayers", what);
   positiveInt(c.nDecoderLayers, "nDecoderLayers", what);
-  checkBlockFields(c, what);
-  oneOf(c.positional, "positional", ["learned", "sinusoidal"], what);
-  if (typeof c.initStd !== "number" || !(c.initStd > 0)) fail(`${what}: initStd must be positive, got ${JSON.stringify(c.initStd)}.`);
-  if (c.positional === "sinusoidal" && c.dModel % 2 !== 0) {
-    fail(`${what}: sinusoidal positions need an even dModel, got ${c.dModel}. Use an even dModel or positional: "learned".`);
-  }
+  completeModelFields(c, what);
   return c;
 }
 

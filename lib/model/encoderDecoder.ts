@@ -72,6 +72,11 @@ export class Seq2SeqCache {
   }
 }
 
+/** 1 for real source tokens and 0 for padding (B·S), or null when there is no pad id. */
+function padMask(src: TokenBatch, padId: number | undefined): Int32Array | null {
+  return padId === undefined ? null : Int32Array.from(src.ids, (id) => (id === padId ? 0 : 1));
+}
+
 export class EncoderDecoder {
   readonly config: EncoderDecoderConfig;
   readonly params: ParamStore;
@@ -97,7 +102,7 @@ export class EncoderDecoder {
   /** Run the encoder. The caller disposes `memory.memory` (and the attention tensors). */
   encode(source: TokenInput, options: Seq2SeqOptions = {}): Memory {
     const src = toTokenBatch(source, this.config.vocabSize);
-    const keyMask = options.sourcePadId === undefined ? null : Int32Array.from(src.ids, (id) => (id === options.sourcePadId ? 0 : 1));
+    const keyMask = padMask(src, options.sourcePadId);
     const out = tf.tidy(() => {
       const r = this.encodeRun(src, keyMask, options);
       return (r.attention ? { memory: r.memory, attention: r.attention } : { memory: r.memory }) as unknown as tf.TensorContainer;
@@ -136,7 +141,7 @@ export class EncoderDecoder {
     const src = toTokenBatch(source, this.config.vocabSize);
     const tgt = toTokenBatch(decoderInput, this.config.vocabSize);
     const t = targetIds(targets, tgt);
-    const keyMask = options.sourcePadId === undefined ? null : Int32Array.from(src.ids, (id) => (id === options.sourcePadId ? 0 : 1));
+    const keyMask = padMask(src, options.sourcePadId);
     return tf.tidy(() => {
       const enc = this.encodeRun(src, keyMask, options);
       const mem: Memory = { memory: enc.memory, batch: src.batch, length: src.length, keyMask };
@@ -196,7 +201,7 @@ export class EncoderDecoder {
     const training = options.training ?? false;
     const cache = options.cache;
     const start = cache ? cache.length : 0;
-    if (mem.batch !== tgt.batch) throw new Error(`The source batch has ${mem.batch} sequences but the target batch has ${tgt.batch}.`);
+    if (mem.batch !== tgt.batch) throw new Error(`The source batch has ${mem.batch} sequences but the target batch has ${tgt.batch}: give one target sequence per source sequence.`);
     let x = this.embed(tgt, "decoder", start, training);
     const selfAttention: tf.Tensor4D[] = [];
     const crossAttention: tf.Tensor4D[] = [];

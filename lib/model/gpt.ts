@@ -139,7 +139,7 @@ export class GPT {
     const cache = options.cache;
     const start = cache ? cache.length : 0;
     if (cache && cache.layers.length !== c.nLayers) throw new Error(`This KV cache has ${cache.layers.length} layers but the model has ${c.nLayers}: use model.createCache().`);
-    if (cache && cache.length > 0 && cache.batch !== B) throw new Error(`This KV cache holds ${cache.batch} sequences but ${B} were given.`);
+    if (cache && cache.length > 0 && cache.batch !== B) throw new Error(`This KV cache holds ${cache.batch} sequences but ${B} were given. Use a new cache (model.createCache()) for a different batch.`);
     if (start + T > c.contextLength) {
       throw new Error(
         `The model sees at most ${c.contextLength} tokens (contextLength) but got ${start + T}${cache ? ` (${start} cached + ${T} new)` : ""}. ` +
@@ -184,7 +184,7 @@ export function targetIds(targets: TokenInput, tokens: TokenBatch, shape?: [numb
   else if (targets.length > 0 && Array.isArray(targets[0])) flat = Int32Array.from((targets as number[][]).flat());
   else flat = Int32Array.from(targets as number[]);
   if (flat.length !== tokens.ids.length) {
-    throw new Error(`Targets have ${flat.length} ids but the input has ${tokens.batch} × ${tokens.length}${shape ? "" : ""}: give one target per input token.`);
+    throw new Error(`Targets have ${flat.length} ids but the input has ${tokens.batch} × ${tokens.length}${shape ? ` (shape [${shape}])` : ""}: give one target per input token.`);
   }
   return flat;
 }

@@ -256,13 +256,15 @@ export function tiedOutput(x: tf.Tensor, table: tf.Tensor): tf.Tensor2D {
  */
 export function crossEntropy(logits: tf.Tensor, targets: Int32Array | number[]): tf.Scalar {
   const [n, vocabSize] = logits.shape as [number, number];
-  if (targets.length !== n) throw new Error(`crossEntropy: ${n} rows of logits but ${targets.length} targets.`);
+  if (targets.length !== n) throw new Error(`crossEntropy: ${n} rows of logits but ${targets.length} targets: give one target id per row (flatten (B, T) to B·T).`);
   const onehot = new Float32Array(n * vocabSize);
   let counted = 0;
   for (let i = 0; i < n; i++) {
     const t = targets[i];
     if (t < 0) continue;
-    if (!(t < vocabSize) || !Number.isInteger(t)) throw new Error(`crossEntropy: target ${t} at row ${i} is outside the vocabulary [0, ${vocabSize}).`);
+    if (!(t < vocabSize) || !Number.isInteger(t)) {
+      throw new Error(`crossEntropy: target ${t} at row ${i} is outside the vocabulary [0, ${vocabSize}). Check that the tokenizer matches the model (vocabSize ${vocabSize}); use -1 for targets to ignore.`);
+    }
     onehot[i * vocabSize + t] = 1;
     counted++;
   }

@@ -102,6 +102,15 @@ function fmt(v: number): string {
   return String(+v.toPrecision(4));
 }
 
+/** A bar label: 3 significant digits, with k / M / B for large counts (867k, 124M, 175B). */
+export function shortNumber(v: number): string {
+  const a = Math.abs(v);
+  for (const [threshold, unit, suffix] of [[1e9, 1e9, "B"], [1e6, 1e6, "M"], [1e4, 1e3, "k"]] as const) {
+    if (a >= threshold) return `${+(v / unit).toPrecision(3)}${suffix}`;
+  }
+  return Number.isInteger(v) ? String(v) : String(+v.toPrecision(3));
+}
+
 function checkFinite(name: string, values: ArrayLike<number>): void {
   for (let i = 0; i < values.length; i++) {
     if (typeof values[i] !== "number" || Number.isNaN(values[i])) {
@@ -197,7 +206,7 @@ export function barChart(groups: BarGroup[], opts: AxisOptions = {}): Figure {
       throw new Error(`barChart group "${g.name}": ${g.labels.length} labels but ${g.values.length} values`);
     }
     checkFinite(`barChart group "${g.name}"`, g.values);
-    return { type: "bar", name: g.name, x: g.labels, y: g.values, texttemplate: "%{y:.3~s}", textposition: "auto" };
+    return { type: "bar", name: g.name, x: g.labels, y: g.values, text: g.values.map(shortNumber), textposition: "auto" };
   });
   const layout = { ...baseLayout(opts), barmode: "group", showlegend: groups.length > 1 };
   const summary =

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { barChart, figureBundle, heatmap, lineChart, scatter, tokenView } from "../lib/plots";
+import { barChart, figureBundle, heatmap, lineChart, scatter, shortNumber, tokenView } from "../lib/plots";
 import { TrainingProgress, lossCurveSvg } from "../lib/progress";
 import { formatTable } from "../lib/display";
 
@@ -99,5 +99,19 @@ describe("lossCurveSvg on a long run", () => {
     const counts = lines.map((l) => l.split(" ").length);
     expect(counts[0]).toBeLessThanOrEqual(310);
     expect(counts[1]).toBe(4);
+  });
+});
+
+describe("bar labels", () => {
+  it.each([
+    [174_604_259_328, "175B"],
+    [124_439_808, "124M"],
+    [867_072, "867k"],
+    [1234, "1234"],
+    [0.6234, "0.623"],
+    [0, "0"],
+    [-2_500_000, "-2.5M"],
+  ])("%d → %s", (v, want) => {
+    expect(shortNumber(v)).toBe(want);
   });
 });

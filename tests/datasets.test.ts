@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DATASET_FILES, generateDatasets, writeDatasets } from "../lib/datasets/generate";
+import { DATASET_FILES, generateDatasets, writeDatasets } from "../lib/tools/datagen/generate";
 import {
   Fact,
   loadCorpus,
@@ -19,8 +19,8 @@ import {
   loadTranslation,
   parseJsonl,
   readDataset,
-} from "../lib/datasets/index";
-import { datasetsDir } from "../lib/paths";
+} from "../lib/datasets";
+import { datasetsDir } from "../lib/tools/paths";
 
 const sha256 = (buf: Buffer | string) => createHash("sha256").update(buf).digest("hex");
 const hasHangul = (s: string) => /[\uac00-\ud7a3]/.test(s);

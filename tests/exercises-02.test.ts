@@ -5,7 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
-import { check, findExercise } from "../lib/exercises";
+import { check } from "../lib/notebook";
+import { findExercise } from "../lib/exercises/registry";
 
 type Matrix = number[][];
 

@@ -6,7 +6,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
-import { check, findExercise } from "../lib/exercises";
+import { check } from "../lib/notebook";
+import { findExercise } from "../lib/exercises/registry";
 
 function positionalEncoding(pos: number, dModel: number): number[] {
   const row: number[] = [];

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { check, collectAnswers, scoreAnswers, firstDifference, toPlain, allExercises, findExercise } from "../lib/exercises";
+import { check, collectAnswers, scoreAnswers } from "../lib/exercises/check";
+import { firstDifference, toPlain } from "../lib/exercises/compare";
+import { allExercises, findExercise } from "../lib/exercises/registry";
 
 describe("firstDifference", () => {
   it.each([

@@ -7,15 +7,15 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
-import { courseNotebookFiles, courseNotebookFrom, CourseError, evaluateExtraCases, readCourseNotebook } from "../lib/grader/course";
-import { prepareNotebook } from "../lib/grader/grade";
-import { exerciseCode, NONCE, setupCode } from "../lib/grader/kernelcode";
-import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook, UnreadableNotebook } from "../lib/grader/notebook";
-import { csvField, csvText, feedbackName, feedbackText, NotebookGrade, rows } from "../lib/grader/report";
-import { restoreSubmission } from "../lib/grader/restore";
-import { makeStudentNotebook, stripHiddenTests, stripSolutions } from "../lib/grader/student";
-import { decodeValue, encodeValue } from "../lib/grader/wire";
-import { notebooksDir } from "../lib/paths";
+import { courseNotebookFiles, courseNotebookFrom, CourseError, evaluateExtraCases, readCourseNotebook } from "../lib/tools/grader/course";
+import { prepareNotebook } from "../lib/tools/grader/grade";
+import { exerciseCode, NONCE, setupCode } from "../lib/tools/grader/kernelcode";
+import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook, UnreadableNotebook } from "../lib/tools/grader/notebook";
+import { csvField, csvText, feedbackName, feedbackText, NotebookGrade, rows } from "../lib/tools/grader/report";
+import { restoreSubmission } from "../lib/tools/grader/restore";
+import { makeStudentNotebook, stripHiddenTests, stripSolutions } from "../lib/tools/grader/student";
+import { decodeValue, encodeValue } from "../lib/tools/grader/wire";
+import { notebooksDir } from "../lib/tools/paths";
 
 beforeAll(async () => {
   await setupBackend({ verbose: false });
@@ -281,6 +281,6 @@ describe("the report", () => {
 
 describe("files of the grader", () => {
   it("ship the Python helpers next to the TypeScript", () => {
-    for (const f of ["run_submission.py", "launch_kernel.py"]) expect(fs.existsSync(path.join(__dirname, "..", "lib", "grader", f))).toBe(true);
+    for (const f of ["run_submission.py", "launch_kernel.py"]) expect(fs.existsSync(path.join(__dirname, "..", "lib", "tools", "grader", f))).toBe(true);
   });
 });

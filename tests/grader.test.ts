@@ -15,10 +15,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { courseNotebookFrom, CourseExercise } from "../lib/grader/course";
-import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook } from "../lib/grader/notebook";
-import { courseFingerprint } from "../lib/grader/sandbox";
-import { repoRoot } from "../lib/paths";
+import { courseNotebookFrom, CourseExercise } from "../lib/tools/grader/course";
+import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook } from "../lib/tools/grader/notebook";
+import { courseFingerprint } from "../lib/tools/grader/sandbox";
+import { repoRoot } from "../lib/tools/paths";
 
 const REPO = repoRoot();
 const NB = "00-introduction";

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
 import { GPT, saveModel } from "../lib/model";
-import { runReference, torchUnavailableReason } from "../lib/model/torchReference";
+import { runReference, torchUnavailableReason } from "../lib/tools/reference/torch";
 import { Rng } from "../lib/random";
 
 const why = torchUnavailableReason();

@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clearFile, clearNotebook, notebookProblems } from "../lib/cli/clearOutputs";
-import { resolveNotebooks } from "../lib/cli/notebooks";
+import { clearFile, clearNotebook, notebookProblems } from "../lib/tools/cli/clearOutputs";
+import { resolveNotebooks } from "../lib/tools/cli/notebooks";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");

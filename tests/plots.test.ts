@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { barChart, figureBundle, heatmap, lineChart, scatter, shortNumber, tokenView } from "../lib/plots";
-import { TrainingProgress, lossCurveSvg } from "../lib/progress";
-import { formatTable } from "../lib/display";
+import { barChart, figureBundle, heatmap, lineChart, scatter, shortNumber, tokenView } from "../lib/notebook/plots";
+import { TrainingProgress, lossCurveSvg } from "../lib/notebook/progress";
+import { formatTable } from "../lib/notebook/display";
 
 describe("plots outside a kernel", () => {
   it("return the figure and print a summary instead of failing", () => {

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
-import { kernelSpec, KERNEL_NAME, projectJupyterDir } from "../lib/cli/kernel";
-import { APT_PACKAGES, planInstall, probePython } from "../lib/cli/python";
+import { kernelSpec, KERNEL_NAME, projectJupyterDir } from "../lib/tools/cli/kernel";
+import { APT_PACKAGES, planInstall, probePython } from "../lib/tools/cli/python";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");

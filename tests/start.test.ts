@@ -8,7 +8,7 @@ import * as crypto from "crypto";
 import * as net from "net";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { findServerUrl, jupyterArgs } from "../lib/cli/start";
+import { findServerUrl, jupyterArgs } from "../lib/tools/cli/start";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");

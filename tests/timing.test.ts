@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
-import { median, timeMedian } from "../lib/timing";
+import { median, timeMedian } from "../lib/notebook/timing";
 
 beforeAll(async () => {
   await setupBackend({ verbose: false });

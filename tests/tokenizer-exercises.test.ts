@@ -3,7 +3,8 @@
  * the lib) earn full points, and typical mistakes fail.
  */
 import { describe, expect, it } from "vitest";
-import { check, findExercise } from "../lib/exercises";
+import { check } from "../lib/notebook";
+import { findExercise } from "../lib/exercises/registry";
 
 function utf8Length(text: string): number {
   let n = 0;

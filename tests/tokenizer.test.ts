@@ -24,7 +24,7 @@ import {
   splitText,
   toWellFormed,
 } from "../lib/tokenizer";
-import { naiveTrain } from "../lib/bench/tokenizer";
+import { naiveTrain } from "../lib/tools/bench/tokenizer";
 
 /** A small multilingual training text (written for these tests). */
 const TRAIN_TEXT = [

@@ -6,7 +6,7 @@
  *   collectAnswers(cases, fn)          → plain answers (runs learner code)
  *   scoreAnswers(exercise, cases, ans) → CheckResult   (pure comparison)
  */
-import { escapeHtml, quietInKernel, showHtml } from "../display";
+import { escapeHtml, quietInKernel, showHtml } from "../notebook/display";
 import { firstDifference, preview, toPlain } from "./compare";
 import { findExercise } from "./registry";
 import { CaseOutcome, CheckResult, Exercise, ExerciseCase } from "./types";

@@ -9,7 +9,7 @@
  * a hundred times, many exactly once, most never; and a few residents are
  * never named at all.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { josa, withArticle } from "./text";
 import { ANIMALS, CITIES, FOODS, JOBS, Lang, Person, Term, World, term } from "./world";
 

@@ -1,6 +1,6 @@
 """Start one grading kernel inside the sandbox the grader can build here, then exec it.
 
-This file is the first word of the per-run kernelspec that lib/grader/run_submission.py
+This file is the first word of the per-run kernelspec that lib/tools/grader/run_submission.py
 writes, so Jupyter starts it in place of the kernel; it sets the limits up and then
 replaces itself (execv) with `node … tslab kernel`, keeping the same pid.
 

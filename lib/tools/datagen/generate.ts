@@ -9,12 +9,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { CorpusDoc, DocKind, buildCorpus, corpusFile } from "./corpus";
 import { Fact, countSentence, listFacts, planMentions } from "./facts";
 import { buildInstructions } from "./instructions";
 import { buildPreferences } from "./preferences";
-import { utf8Bytes } from "../tokenizer/base";
+import { utf8Bytes } from "../../tokenizer/base";
 import { charCount } from "./text";
 import { buildTranslation } from "./translation";
 import { Lang, makeWorld } from "./world";

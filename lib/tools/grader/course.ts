@@ -11,8 +11,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { findExercise } from "../exercises/registry";
-import { Exercise, ExerciseCase } from "../exercises/types";
+import { findExercise } from "../../exercises/registry";
+import { Exercise, ExerciseCase } from "../../exercises/types";
 import { Cell, cellSource, gradeId, isSolutionCell, nbgrader, Notebook, parseNotebook } from "./notebook";
 
 export { courseNotebookFiles } from "../paths";

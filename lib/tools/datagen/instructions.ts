@@ -4,7 +4,7 @@
  * both languages. The test split asks about held-out facts (`qaSplit: "test"`)
  * and uses stories that appear nowhere else.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { Fact, Relation } from "./facts";
 import { storyText, tellStory } from "./stories";
 import { josa as j } from "./text";

@@ -10,10 +10,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { performance } from "perf_hooks";
-import { setupBackend } from "../backend";
-import { generate } from "../generate";
-import { PRESETS } from "../model/config";
-import { GPT } from "../model/gpt";
+import { setupBackend } from "../../backend";
+import { generate } from "../../generate";
+import { PRESETS } from "../../model/config";
+import { GPT } from "../../model/gpt";
 import { Emit, benchCount } from "../cli/bench";
 
 export async function bench(emit: Emit, args: string[]): Promise<void> {

@@ -1,6 +1,6 @@
 """Execute one notebook top to bottom with nbclient, like a user's "Run All".
 
-Called by lib/cli/notebooks.ts (`npm run notebooks`), which puts this checkout's kernel
+Called by lib/tools/cli/notebooks.ts (`npm run notebooks`), which puts this checkout's kernel
 first on JUPYTER_PATH. Never writes into the notebook: it is executed in memory, and
 --save writes the executed copy elsewhere. Stops at the first failing cell and writes a
 JSON result (what failed, with the cell's stderr stream, where tslab puts TypeScript errors).

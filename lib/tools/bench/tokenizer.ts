@@ -19,10 +19,10 @@
  *  - encode-trained: our trained 1024-token BPE on the same text.
  */
 import { performance } from "perf_hooks";
-import { BPETokenizer, GPT4_SPLIT_PATTERN, bestPair, getStats, merge, pairKey, splitText, utf8Bytes } from "../tokenizer";
-import { GptEncoding, TiktokenTokenizer, rankFile, referenceTiktoken } from "../tokenizer/tiktoken";
-import { loadCorpus } from "../datasets";
-import { median } from "../timing";
+import { BPETokenizer, GPT4_SPLIT_PATTERN, bestPair, getStats, merge, pairKey, splitText, utf8Bytes } from "../../tokenizer";
+import { GptEncoding, TiktokenTokenizer, rankFile, referenceTiktoken } from "../../tokenizer/tiktoken";
+import { loadCorpus } from "../../datasets";
+import { median } from "../../notebook/timing";
 import { Emit, benchCount, benchOption } from "../cli/bench";
 
 const VOCAB_SIZE = 1024;

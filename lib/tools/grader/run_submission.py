@@ -1,6 +1,6 @@
 """Run one (restored) submission in a fresh kernel, then ask that kernel for answers.
 
-Called by lib/grader/grade.ts, one process per submission: run_submission.py JOB_JSON RESULT_JSON
+Called by lib/tools/grader/grade.ts, one process per submission: run_submission.py JOB_JSON RESULT_JSON
 
 1. Starts the per-run kernel (the kernelspec grade.ts wrote: launch_kernel.py sandboxes
    and limits it, then execs tslab) in the submission's own folder.

@@ -20,15 +20,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { performance } from "perf_hooks";
-import { setupBackend } from "../backend";
-import { GPT } from "../model/gpt";
-import { PRESETS } from "../model/config";
-import { runReference, torchUnavailableReason } from "../model/torchReference";
-import { gelu, linear } from "../model/layers";
-import { installFastSlice, originalWasmKernel, transpose2d } from "../model/fastOps";
-import { Rng } from "../random";
-import { Trainer, sampleBatch } from "../train";
-import { median } from "../timing";
+import { setupBackend } from "../../backend";
+import { GPT } from "../../model/gpt";
+import { PRESETS } from "../../model/config";
+import { runReference, torchUnavailableReason } from "../reference/torch";
+import { gelu, linear } from "../../model/layers";
+import { installFastSlice, originalWasmKernel, transpose2d } from "../../model/fastOps";
+import { Rng } from "../../random";
+import { Trainer, sampleBatch } from "../../train";
+import { median } from "../../notebook/timing";
 import { Emit, benchCount } from "../cli/bench";
 
 const BATCH = 16;

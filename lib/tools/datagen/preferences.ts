@@ -11,7 +11,7 @@
  * can measure how often a reward model agrees with the noisy labels and with
  * the rule.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { Fact, Relation, factSentence } from "./facts";
 import { QUESTIONS } from "./instructions";
 import { cap, josa as j, withArticle } from "./text";

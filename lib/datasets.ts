@@ -10,20 +10,20 @@
  *   loadTranslation("test")        → [{ kind: "number" | "sentence", en, ko }]
  */
 import * as fs from "fs";
-import { datasetsDir } from "../paths";
-import { CORPUS_SEPARATOR } from "./corpus";
-import type { Fact } from "./facts";
-import type { InstructionRecord } from "./instructions";
-import type { PreferenceRecord } from "./preferences";
-import { detectLang } from "./text";
-import type { TranslationRecord } from "./translation";
-import type { Lang } from "./world";
+import { datasetsDir } from "./tools/paths";
+import { CORPUS_SEPARATOR } from "./tools/datagen/corpus";
+import type { Fact } from "./tools/datagen/facts";
+import type { InstructionRecord } from "./tools/datagen/instructions";
+import type { PreferenceRecord } from "./tools/datagen/preferences";
+import { detectLang } from "./tools/datagen/text";
+import type { TranslationRecord } from "./tools/datagen/translation";
+import type { Lang } from "./tools/datagen/world";
 
-export type { Fact, Relation } from "./facts";
-export type { InstructionRecord } from "./instructions";
-export type { Candidate, PreferenceRecord, Style } from "./preferences";
-export type { TranslationRecord } from "./translation";
-export type { Lang } from "./world";
+export type { Fact, Relation } from "./tools/datagen/facts";
+export type { InstructionRecord } from "./tools/datagen/instructions";
+export type { Candidate, PreferenceRecord, Style } from "./tools/datagen/preferences";
+export type { TranslationRecord } from "./tools/datagen/translation";
+export type { Lang } from "./tools/datagen/world";
 export { CORPUS_SEPARATOR };
 
 export interface CorpusDocument {

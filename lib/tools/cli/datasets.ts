@@ -9,7 +9,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { DATASET_FILES, generateDatasets, writeDatasets } from "../datasets/generate";
+import { DATASET_FILES, generateDatasets, writeDatasets } from "../datagen/generate";
 import { datasetsDir } from "../paths";
 
 function main(): void {

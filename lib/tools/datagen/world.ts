@@ -4,7 +4,7 @@
  * "김민지"), and the story characters who don't (first names only, e.g. "Tom",
  * "철수"). Word lists are fixed; `makeWorld(rng)` only decides who is who.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 
 export type Lang = "en" | "ko";
 

@@ -8,12 +8,12 @@
  * English characters stays at EN_SHARE in each split; the split is chosen per
  * document (never per line), and fact notes and prose always go to train.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { Mention } from "./facts";
 import { PROSE_EN, PROSE_KO } from "./prose";
 import { bankSnippet, dialogue, diary, scene } from "./scenes";
 import { storyText, tellStory } from "./stories";
-import { utf8Bytes } from "../tokenizer/base";
+import { utf8Bytes } from "../../tokenizer/base";
 import { charCount } from "./text";
 import { Lang } from "./world";
 

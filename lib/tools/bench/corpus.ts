@@ -6,14 +6,14 @@
  * datasets/corpus.train.txt and reports the loss reached, the time it took and
  * two samples. Figures: char-model (losses, time) and sample (generated text).
  */
-import { setupBackend } from "../backend";
-import { loadCorpus } from "../datasets/index";
-import { generate } from "../generate";
-import { gptConfig } from "../model/config";
-import { GPT } from "../model/gpt";
-import { seed } from "../random";
-import { CharTokenizer } from "../tokenizer/char";
-import { estimateLoss, train } from "../train";
+import { setupBackend } from "../../backend";
+import { loadCorpus } from "../../datasets";
+import { generate } from "../../generate";
+import { gptConfig } from "../../model/config";
+import { GPT } from "../../model/gpt";
+import { seed } from "../../random";
+import { CharTokenizer } from "../../tokenizer/char";
+import { estimateLoss, train } from "../../train";
 import { Emit, benchCount } from "../cli/bench";
 
 export async function bench(emit: Emit, args: string[]): Promise<void> {

@@ -7,7 +7,7 @@
  *
  * Story characters ("Tom", "철수") never have facts; residents never appear here.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { josa as j, withArticle as a } from "./text";
 import { ANIMALS, CHARACTERS, CITIES, Character, City, FOODS, JOBS, Lang, Term, term } from "./world";
 

@@ -17,7 +17,7 @@ const PREFIX = `tinyLlmGrade${NONCE}`;
 export function setupCode(): string {
   return [
     `import { collectAnswers as ${PREFIX}Collect } from "./lib/exercises/check";`,
-    `import { decodeValue as ${PREFIX}Decode, encodeValue as ${PREFIX}Encode } from "./lib/grader/wire";`,
+    `import { decodeValue as ${PREFIX}Decode, encodeValue as ${PREFIX}Encode } from "./lib/tools/grader/wire";`,
     `void ${PREFIX}Collect; void ${PREFIX}Decode; void ${PREFIX}Encode;`,
   ].join("\n");
 }

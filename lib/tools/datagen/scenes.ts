@@ -8,7 +8,7 @@
  * other 은행 (the ginkgo nut, 은행나무) or the other bank (of a river); and
  * money without a bank.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { josa as j, cap } from "./text";
 import { ANIMALS, CHARACTERS, CITIES, FOODS, Lang, Setting } from "./world";
 import { DAYS, DISHES, SEASONS, pron } from "./stories";

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <name> [<name> …]` runs lib/bench/<name>.ts and prints one JSON
+ * `npm run bench -- <name> [<name> …]` runs lib/tools/bench/<name>.ts and prints one JSON
  * line per figure on stdout (progress and notes go to stderr).
  * With no name it lists the benchmarks.
  */

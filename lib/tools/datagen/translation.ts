@@ -9,7 +9,7 @@
  *
  * Both are deterministic functions of their inputs, so the right answer is known.
  */
-import { Rng } from "../random";
+import { Rng } from "../../random";
 import { cap, josa as j } from "./text";
 
 export interface TranslationRecord {

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelSpec, KERNEL_NAME, projectJupyterDir } from "../lib/tools/cli/kernel";
-import { APT_PACKAGES, planInstall, probePython } from "../lib/tools/cli/python";
+import { APT_PACKAGES, indexReachable, planInstall, probePython, REQUIREMENTS_FILE } from "../lib/tools/cli/python";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
@@ -29,7 +29,7 @@ afterAll(() => {
 
 function runSetup(args: string[], env: Record<string, string> = {}): { status: number | null; out: string; ms: number } {
   const t0 = Date.now();
-  const res = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(root, "lib", "cli", "setup.ts"), ...args], {
+  const res = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(root, "lib", "tools", "cli", "setup.ts"), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: "utf8",
@@ -167,7 +167,26 @@ describe("installing Jupyter when no Python has it", () => {
     expect(plan.kind).toBe("venv");
     if (plan.kind !== "venv") return;
     expect(plan.commands[0]).toEqual(["/usr/bin/python3", "-m", "venv", path.join("/course", ".venv")]);
-    expect(plan.commands[1]).toEqual(expect.arrayContaining(["-m", "pip", "install", "jupyterlab", "nbclient", "nbconvert"]));
+    expect(plan.commands[1]).toEqual(expect.arrayContaining(["-m", "pip", "install", "-r", path.join("/course", REQUIREMENTS_FILE)]));
+  });
+
+  it("installs pinned versions: the lock file pins JupyterLab, nbclient, nbconvert and plotly exactly", () => {
+    const lock = fs.readFileSync(path.join(root, REQUIREMENTS_FILE), "utf8");
+    const pins = lock.split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    expect(pins.length).toBeGreaterThan(20);
+    for (const line of pins) expect(line, "every requirement is pinned with ==").toMatch(/^[A-Za-z0-9_.-]+==[\w.]+$/);
+    for (const name of ["jupyterlab", "nbclient", "nbconvert", "plotly", "webencodings"]) expect(lock).toMatch(new RegExp(`^${name}==`, "m"));
+  });
+
+  it("decides reachability through pip's own configuration: an index pip cannot reach counts as unreachable", () => {
+    // A closed localhost port as the only index; no find-links. Uses whatever Python has pip.
+    const python = [path.join(root, ".venv", "bin", "python"), "/usr/bin/python3", "python3"].find(
+      (p) => spawnSync(p, ["-m", "pip", "--version"], { stdio: "ignore" }).status === 0,
+    );
+    if (!python) return;
+    const empty = tempDir("tiny-llm-no-wheels-");
+    const env = { ...process.env, PIP_INDEX_URL: "http://127.0.0.1:9/simple/", PIP_EXTRA_INDEX_URL: "", PIP_FIND_LINKS: empty, PIP_CONFIG_FILE: "/dev/null" };
+    expect(indexReachable(python, 60_000, env)).toBe(false);
   });
 
   it("uses Debian packages as root when no index is reachable", () => {
@@ -182,6 +201,6 @@ describe("installing Jupyter when no Python has it", () => {
     if (notRoot.kind === "manual") expect(notRoot.message).toContain("sudo apt-get install -y jupyter-notebook jupyter-nbconvert python3-nbclient && npm run setup");
     const noApt = planInstall({ ...base, platform: "darwin", isRoot: false, hasApt: false, venvBase: "/usr/bin/python3", indexReachable: false });
     expect(noApt.kind).toBe("manual");
-    if (noApt.kind === "manual") expect(noApt.message).toContain("python3 -m venv .venv && .venv/bin/python -m pip install jupyterlab nbclient nbconvert && npm run setup");
+    if (noApt.kind === "manual") expect(noApt.message).toContain(`python3 -m venv .venv && .venv/bin/python -m pip install -r ${REQUIREMENTS_FILE} && npm run setup`);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 /** "run": execute notebooks (nbclient). "serve": also JupyterLab or Notebook to start a server. */
@@ -28,8 +29,12 @@ export interface PythonInfo {
   error?: string;
 }
 
-/** Packages installed by each route. */
-export const PIP_PACKAGES = ["jupyterlab", "nbclient", "nbconvert"];
+/** Packages installed by each route. The pip route installs the pinned lock file (exact versions). */
+export const PIP_PACKAGES = ["jupyterlab", "nbclient", "nbconvert", "plotly"];
+/** The pinned requirements of the pip route, relative to the checkout. */
+export const REQUIREMENTS_FILE = "lib/tools/cli/requirements-jupyter.txt";
+/** A tiny pinned package (from the lock file) that `pip download` fetches to see whether an index answers. */
+export const PROBE_PACKAGE = "webencodings==0.6.1";
 export const APT_PACKAGES = ["jupyter-notebook", "jupyter-nbconvert", "python3-nbclient"];
 
 const PROBE = `
@@ -160,7 +165,7 @@ export function planInstall(f: InstallFacts): InstallPlan {
       kind: "venv",
       commands: [
         [f.venvBase, "-m", "venv", path.join(f.root, ".venv")],
-        [path.join(f.root, venv), "-m", "pip", "install", "--disable-pip-version-check", ...PIP_PACKAGES],
+        [path.join(f.root, venv), "-m", "pip", "install", "--disable-pip-version-check", "-r", path.join(f.root, REQUIREMENTS_FILE)],
       ],
     };
   }
@@ -180,8 +185,8 @@ export function planInstall(f: InstallFacts): InstallPlan {
       "Create the course's virtual environment with pip (needs network access to a package index), then run setup again:",
       "",
       f.platform === "win32"
-        ? `  py -m venv .venv && ${venv} -m pip install ${PIP_PACKAGES.join(" ")} && npm run setup`
-        : `  python3 -m venv .venv && ${venv} -m pip install ${PIP_PACKAGES.join(" ")} && npm run setup`,
+        ? `  py -m venv .venv && ${venv} -m pip install -r ${REQUIREMENTS_FILE.replace(/\//g, "\\")} && npm run setup`
+        : `  python3 -m venv .venv && ${venv} -m pip install -r ${REQUIREMENTS_FILE} && npm run setup`,
     );
   }
   lines.push("", "Or point setup at a Python that already has Jupyter: TINY_LLM_PYTHON=/path/to/python npm run setup");
@@ -203,14 +208,20 @@ export function canMakeVenv(python: string): boolean {
 }
 
 /**
- * Does a package index answer within `timeoutMs`? Uses $PIP_INDEX_URL when set,
- * asked from Python so proxy variables apply as they would for pip.
+ * Does a package index answer, as pip itself would reach it? Asks `pip download` for one tiny
+ * pinned package through pip's own configuration (pip.conf, PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
+ * proxies, certificates), with no cache, so a mirror-only machine counts as reachable and a
+ * machine whose pip cannot reach any index does not. `python` must have pip (the venv's does).
  */
-export function indexReachable(python: string, timeoutMs = 4000): boolean {
-  const url = (process.env.PIP_INDEX_URL || "https://pypi.org/simple/").replace(/\/?$/, "/") + "pip/";
-  const code = `import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=${timeoutMs / 1000}).read(1)`;
-  const res = spawnSync(python, ["-c", code, url], { stdio: "ignore", timeout: timeoutMs + 2000 });
-  return res.status === 0;
+export function indexReachable(python: string, timeoutMs = 30_000, env: NodeJS.ProcessEnv = process.env): boolean {
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-pip-probe-"));
+  try {
+    const args = ["-m", "pip", "download", "--no-deps", "--no-cache-dir", "--disable-pip-version-check", "--timeout", "8", "--retries", "0", "--dest", dest, PROBE_PACKAGE];
+    const res = spawnSync(python, args, { stdio: "ignore", timeout: timeoutMs, env });
+    return res.status === 0;
+  } finally {
+    fs.rmSync(dest, { recursive: true, force: true });
+  }
 }
 
 /** Run a command with its output shown; throws with the command line when it fails. */
@@ -238,18 +249,31 @@ export class SetupError extends Error {}
  * every command it runs. Throws SetupError with the exact command when none can.
  */
 export function installJupyter(root: string, search: FindResult, log: (line: string) => void): void {
+  const t0 = Date.now();
   const base = search.base ? search.base.executable : null;
   const venvBase = base && canMakeVenv(base) ? base : null;
+  const venvPy = venvPython(root);
   let reachable = false;
+  let createdVenv = false;
   if (venvBase) {
-    log(`checking whether a Python package index is reachable (${process.env.PIP_INDEX_URL || "https://pypi.org/simple/"}, 4 s timeout)…`);
-    reachable = indexReachable(venvBase);
-    log(reachable ? "package index reachable: installing into .venv with pip" : "package index not reachable");
+    // pip's own view of the index needs a pip: the venv's (the base Python may have none).
+    if (!fs.existsSync(venvPy)) {
+      runShown([venvBase, "-m", "venv", path.join(root, ".venv")], log);
+      createdVenv = true;
+    }
+    log(`checking whether pip reaches a package index (pip download ${PROBE_PACKAGE}, through pip's own configuration)…`);
+    reachable = indexReachable(venvPy);
+    log(reachable ? `package index reachable: installing JupyterLab into .venv with pip from ${REQUIREMENTS_FILE} (pinned versions)` : "no package index reachable through pip");
+    if (!reachable && createdVenv) fs.rmSync(path.join(root, ".venv"), { recursive: true, force: true });
   }
   const plan = planInstall({ platform: process.platform, isRoot: isRoot(), hasApt: hasApt(), venvBase, indexReachable: reachable, root });
   if (plan.kind === "manual") throw new SetupError(plan.message);
   if (plan.kind === "venv") {
-    for (const cmd of plan.commands) runShown(cmd, log);
+    for (const cmd of plan.commands) {
+      if (cmd.includes("venv") && cmd[1] === "-m" && cmd[2] === "venv" && fs.existsSync(venvPy)) continue; // made above
+      runShown(cmd, log);
+    }
+    log(`installed ${PIP_PACKAGES.join(", ")} (and their pinned dependencies) into .venv in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     return;
   }
   log(`installing Jupyter from Debian packages (${APT_PACKAGES.join(" ")})`);
@@ -262,4 +286,5 @@ export function installJupyter(root: string, search: FindResult, log: (line: str
     runShown(["apt-get", "update"], log, env);
     runShown(plan.commands[0], log, env);
   }
+  log(`installed ${APT_PACKAGES.join(" ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }

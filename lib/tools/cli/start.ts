@@ -1,14 +1,52 @@
 /**
- * `npm start [-- --port 8890 --no-browser …]` — runs setup, then JupyterLab (or Jupyter
- * Notebook when JupyterLab is not installed) on notebooks/, listening on localhost, with the
- * course's `tiny-llm-ts` kernel as the default. Other options are passed to Jupyter as given.
+ * `npm start [-- --solutions] [-- --port 8890 --no-browser …]` — runs setup, syncs the learner's
+ * workspace (workspace.ts: student versions, nothing of the learner's overwritten), then
+ * JupyterLab (or Jupyter Notebook when JupyterLab is not installed) on that workspace, listening
+ * on localhost, with the course's `tiny-llm-ts` kernel as the default. `--solutions` opens the
+ * reference notebooks in notebooks/ instead; `--workspace DIR` another workspace. Other options
+ * are passed to Jupyter as given. The server also serves plotly.js (the npm package's copy) at
+ * <base>/static/plotly.min.js, where every plot's loader finds it offline.
  * Prints the URL to open. Ctrl-C stops it.
  */
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { KERNEL_NAME } from "./kernel";
 import { isRoot } from "./python";
 import { setupOrExit } from "./setup";
+import { defaultWorkspace, syncWorkspace, WorkspaceError } from "./workspace";
+
+/** The folder holding plotly.min.js, served as Jupyter's extra static path. */
+export function plotlyStaticDir(root: string): string {
+  return path.dirname(require.resolve("plotly.js-dist-min/plotly.min.js", { paths: [root] }));
+}
+
+/** The Jupyter option that serves plotly.min.js at <base>/static/plotly.min.js (NotebookApp for Notebook 6). */
+export function staticPathArg(app: "jupyterlab" | "notebook", notebookVersion: string | undefined, dir: string): string {
+  const cls = app === "notebook" && /^[0-6]\./.test(notebookVersion ?? "") ? "NotebookApp" : "ServerApp";
+  return `--${cls}.extra_static_paths=${JSON.stringify([dir])}`;
+}
+
+export interface StartArgs {
+  solutions: boolean;
+  workspace: string | null;
+  passThrough: string[];
+}
+
+/** Split our own options from Jupyter's (exported for tests). */
+export function parseStartArgs(argv: string[]): StartArgs {
+  const out: StartArgs = { solutions: false, workspace: null, passThrough: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--solutions") out.solutions = true;
+    else if (a === "--workspace") {
+      if (!argv[i + 1]) throw new WorkspaceError("--workspace needs a folder");
+      out.workspace = argv[++i];
+    } else if (a.startsWith("--workspace=")) out.workspace = a.slice("--workspace=".length);
+    else out.passThrough.push(a);
+  }
+  return out;
+}
 
 /** Jupyter's command line for this Python (exported for tests). */
 export function jupyterArgs(app: "jupyterlab" | "notebook", passThrough: string[], asRoot = isRoot()): string[] {
@@ -32,11 +70,33 @@ export function findServerUrl(text: string): string | null {
 }
 
 function main(): void {
-  const passThrough = process.argv.slice(2);
+  let opts: StartArgs;
+  try {
+    opts = parseStartArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`start: ${(err as Error).message}`);
+    process.exit(2);
+  }
   const { python, env, root } = setupOrExit({ need: "serve" });
   const app = python.jupyterlab ? "jupyterlab" : "notebook";
+  let cwd: string;
+  if (opts.solutions) {
+    cwd = path.join(root, "notebooks");
+    console.log("start: opening the reference notebooks (with the solutions) in notebooks/; your own work is in the workspace (npm start without --solutions)");
+  } else {
+    try {
+      const dir = opts.workspace ? path.resolve(process.env.INIT_CWD || process.cwd(), opts.workspace) : defaultWorkspace(root);
+      cwd = syncWorkspace({ root, dir }).dir;
+    } catch (err) {
+      console.error(`start: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  }
+  const passThrough = [...opts.passThrough];
+  if (!passThrough.some((a) => /extra_static_paths/.test(a)) && fs.existsSync(path.join(root, "node_modules", "plotly.js-dist-min"))) {
+    passThrough.unshift(staticPathArg(app, python.notebook, plotlyStaticDir(root)));
+  }
   const args = jupyterArgs(app, passThrough);
-  const cwd = path.join(root, "notebooks");
   console.log(`start: ${app === "jupyterlab" ? `JupyterLab ${python.jupyterlab}` : `Jupyter Notebook ${python.notebook} (JupyterLab is not installed)`} on ${cwd}, kernel ${KERNEL_NAME}`);
   console.log(`start: ${python.executable} ${args.join(" ")}`);
 

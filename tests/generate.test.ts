@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
-import { generate, generateSeq2Seq, nextTokenProbabilities, sampleToken } from "../lib/generate";
+import { generate, nextTokenProbabilities, sampleToken } from "../lib/generate";
 import { EncoderDecoder, GPT } from "../lib/model";
 import { Rng } from "../lib/random";
 
@@ -97,12 +97,15 @@ describe("generate with a KV cache", () => {
       for (const [, v] of model.params.entries()) v.assign(tf.mul(v, 4));
     });
     const before = tf.memory().numTensors;
-    const opts = { maxNewTokens: 7, startToken: 1, seed: 3, temperature: 1, returnLogits: true };
-    const a = generateSeq2Seq(model, [5, 6, 7, 8], { ...opts, useCache: true });
-    const b = generateSeq2Seq(model, [5, 6, 7, 8], { ...opts, useCache: false });
+    const opts = { maxNewTokens: 8, source: [5, 6, 7, 8], seed: 3, temperature: 1, returnLogits: true };
+    const a = generate(model, [1], { ...opts, useCache: true });
+    const b = generate(model, [1], { ...opts, useCache: false });
     expect(a.newTokens).toEqual(b.newTokens);
     a.logits!.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - b.logits![i][j])).toBeLessThan(1e-5)));
     expect(tf.memory().numTensors).toBe(before);
+    // No silent cap: more tokens than the decoder can see is an error that names the limit.
+    expect(() => generate(model, [1], { ...opts, maxNewTokens: 9 })).toThrow(/at most 8 tokens \(targetLength\).*Lower maxNewTokens to ≤ 8/);
+    expect(() => generate(model, [1], { maxNewTokens: 3 })).toThrow(/needs `source`/);
     model.dispose();
   });
 });

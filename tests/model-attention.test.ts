@@ -92,7 +92,7 @@ describe("attention weights from the models", () => {
     const model = new EncoderDecoder({ vocabSize: 12, sourceLength: 6, targetLength: 5, dModel: 8, nHeads: 2, nEncoderLayers: 1, nDecoderLayers: 2 }, { seed: 1 });
     const src = [[3, 4, 5, 0, 0], [6, 7, 8, 9, 10]];
     const tgt = [[1, 2, 3], [1, 4, 5]];
-    const out = model.forward(src, tgt, { returnAttention: true, sourcePadId: 0 });
+    const out = model.forward(src, tgt, { returnAttention: true, sourceMask: src.flat().map((id) => (id === 0 ? 0 : 1)) });
     expect(out.logits.shape).toEqual([2, 3, 12]);
     expect(out.encoderAttention!.length).toBe(1);
     expect(out.selfAttention!.length).toBe(2);
@@ -101,7 +101,7 @@ describe("attention weights from the models", () => {
     for (const h of cross[0]) for (const row of h) expect(row.slice(3)).toEqual([0, 0]); // padding gets no attention
     // The padded row gives the same logits as the same source without padding.
     const again = model.forward([[3, 4, 5]], [[1, 2, 3]]);
-    const fast = model.forward(src, tgt, { sourcePadId: 0 });
+    const fast = model.forward(src, tgt, { sourceMask: src.flat().map((id) => (id === 0 ? 0 : 1)) });
     const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.slice(fast.logits, [0, 0, 0], [1, 3, 12]), again.logits))).dataSync()[0]);
     expect(diff).toBeLessThan(1e-5);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(fast.logits, out.logits))).dataSync()[0])).toBeLessThan(1e-5);

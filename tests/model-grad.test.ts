@@ -8,29 +8,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
-import {
-  GPT,
-  MASKED,
-  addLearnedPositions,
-  addSinusoidalPositions,
-  causalMask,
-  crossEntropy,
-  embedding,
-  fastCrossAttention,
-  fastSelfAttention,
-  gelu,
-  layerNorm,
-  linear,
-  matMul2d,
-  mergeHeads,
-  scaledDotProductAttention,
-  sinusoidalTable,
-  splitHeads,
-  tiedOutput,
-  transpose2d,
-  columnSum,
-  matMulTransposeA,
-} from "../lib/model";
+import { GPT, MASKED, causalMask, crossEntropy, embedding, gelu, layerNorm, linear, matMul2d, mergeHeads, scaledDotProductAttention, sinusoidalTable, splitHeads, tiedOutput } from "../lib/model";
+import { fastCrossAttention, fastSelfAttention } from "../lib/model/fastAttention";
+import { columnSum, matMulTransposeA, transpose2d } from "../lib/model/fastOps";
+import { addLearnedPositions, addSinusoidalPositions } from "../lib/model/positional";
 import { Rng } from "../lib/random";
 
 beforeAll(async () => {

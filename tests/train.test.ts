@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
 import { GPT } from "../lib/model";
 import { Rng } from "../lib/random";
-import { AdamW, Trainer, TrainingDivergedError, clipByGlobalNorm, estimateLoss, learningRate, sampleBatch, train } from "../lib/train";
+import { StepInfo, AdamW, Trainer, TrainingDivergedError, clipByGlobalNorm, estimateLoss, learningRate, nextTokenTask, sampleBatch, train } from "../lib/train";
 
 beforeAll(async () => {
   await setupBackend({ verbose: false });
@@ -91,9 +91,9 @@ describe("train", () => {
     expect(initial).toBeGreaterThan(Math.log(chars.length) - 0.5); // ≈ ln(vocab) at the start
     expect(initial).toBeLessThan(Math.log(chars.length) + 0.5);
     const seen: number[] = [];
-    const result = await train(model, { train: tokens, val: tokens }, {
-      steps: 250, batchSize: 16, lr: 1e-2, warmupSteps: 20, weightDecay: 0, seed: 3, evalEvery: 125,
-      onStep: (info) => {
+    const result = await train(nextTokenTask(model, { train: tokens, val: tokens }, { batchSize: 16 }), {
+      steps: 250, lr: 1e-2, warmupSteps: 20, weightDecay: 0, seed: 3, evalEvery: 125,
+      onStep: (info: StepInfo) => {
         seen.push(info.step);
         expect(info.totalSteps).toBe(250);
         expect(info.lr).toBeGreaterThan(0);
@@ -112,7 +112,7 @@ describe("train", () => {
       const model = new GPT(smallConfig, { seed: 4 });
       const before = tf.memory().numTensors;
       const perStep: number[] = [];
-      const r = await train(model, { train: tokens }, { steps: 6, batchSize: 4, seed: 9, onStep: () => { perStep.push(tf.memory().numTensors); } });
+      const r = await train(nextTokenTask(model, { train: tokens }, { batchSize: 4 }), { steps: 6, seed: 9, onStep: () => { perStep.push(tf.memory().numTensors); } });
       expect(new Set(perStep).size).toBe(1); // constant from step to step
       expect(tf.memory().numTensors).toBe(before); // and the optimizer state is freed at the end
       model.dispose();
@@ -129,8 +129,8 @@ describe("train", () => {
     let calls = 0;
     const bad = model.params.get("h.0.mlp.c_fc.weight");
     // Poison a weight after 3 steps: the 4th loss is NaN.
-    const err = await train(model, { train: tokens }, {
-      steps: 10, batchSize: 4, seed: 1,
+    const err = await train(nextTokenTask(model, { train: tokens }, { batchSize: 4 }), {
+      steps: 10, seed: 1,
       onStep: () => {
         if (++calls === 3) tf.tidy(() => bad.assign(tf.fill(bad.shape, NaN)));
       },
@@ -156,8 +156,8 @@ describe("train", () => {
 
   it("rejects bad options with a fix", async () => {
     const model = new GPT(smallConfig, { seed: 1 });
-    await expect(train(model, { train: tokens }, { steps: 0 })).rejects.toThrow(/steps must be a positive integer/);
-    await expect(train(model, { train: tokens }, { steps: 1, length: 99 })).rejects.toThrow(/length 99 is longer than the model's contextLength 16/);
+    await expect(train(nextTokenTask(model, { train: tokens }), { steps: 0 })).rejects.toThrow(/steps must be a positive integer/);
+    expect(() => nextTokenTask(model, { train: tokens }, { length: 99 })).toThrow(/length 99 is longer than the model's contextLength 16/);
     model.dispose();
   });
 });

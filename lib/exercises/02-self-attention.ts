@@ -7,7 +7,9 @@
  * mergeHeads) for the rest — never by a learner-style solution.
  */
 import * as tf from "@tensorflow/tfjs";
-import { causalMask, mergeHeads, scaledDotProductAttention, splitHeads } from "../model/attention";
+import { scaledDotProductAttention } from "../model/attention";
+import { mergeHeads, splitHeads } from "../model/heads";
+import { causalMask } from "../model/masks";
 import { Rng } from "../random";
 import { Exercise } from "./types";
 

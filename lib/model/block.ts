@@ -13,21 +13,26 @@
  * adds a correction to the stream of token vectors.
  */
 import * as tf from "@tensorflow/tfjs";
-import { AttentionMaskSpec, LayerKV, crossAttention, selfAttention } from "./attention";
+import { AttentionImpl, crossAttention, selfAttention } from "./attention";
 import { BlockConfig } from "./config";
+import { LayerKV } from "./kvCache";
 import { activation, dropout, layerNorm, linear } from "./layers";
+import { AttentionMaskSpec } from "./masks";
 import { ParamStore } from "./params";
+import { blockWeights, layerWeights } from "./weights";
 
 /** Everything a block needs besides its weights. */
 export interface BlockContext {
   batch: number;
   length: number;
   training: boolean;
-  impl?: "fast" | "reference";
-  /** Self-attention mask (causal for decoders). */
+  attention?: AttentionImpl;
+  /** Self-attention mask (causal for decoders; keyMask for padding). */
   mask: AttentionMaskSpec;
-  returnWeights?: boolean;
+  returnAttention?: boolean;
   cache?: LayerKV;
+  /** Per head 1/0: switch heads of this block's self-attention off (ablation). */
+  headMask?: number[];
   /** Decoder blocks: the encoder output (B·S, C) to attend to. */
   cross?: { memory: tf.Tensor; memoryLength: number; mask: AttentionMaskSpec; cache?: LayerKV };
 }
@@ -42,58 +47,59 @@ export interface BlockResult {
 
 /** LayerNorm with the weights `${name}.weight` / `${name}.bias`. */
 export function normLayer(x: tf.Tensor, p: ParamStore, name: string, eps: number): tf.Tensor2D {
-  return layerNorm(x, p.get(`${name}.weight`), p.maybe(`${name}.bias`), eps);
+  const w = layerWeights(p, name);
+  return layerNorm(x, w.weight, w.bias, eps);
 }
 
 /** The position-wise feed-forward network: (N, C) → (N, dFF) → (N, C). */
 export function feedForward(x: tf.Tensor, p: ParamStore, prefix: string, c: BlockConfig): tf.Tensor2D {
-  const h = activation(linear(x, p.get(`${prefix}mlp.c_fc.weight`), p.maybe(`${prefix}mlp.c_fc.bias`)), c.activation); // (N, dFF)
-  return linear(h, p.get(`${prefix}mlp.c_proj.weight`), p.maybe(`${prefix}mlp.c_proj.bias`)); // (N, C)
+  const fc = layerWeights(p, `${prefix}mlp.c_fc`);
+  const proj = layerWeights(p, `${prefix}mlp.c_proj`);
+  const h = activation(linear(x, fc.weight, fc.bias), c.activation); // (N, dFF)
+  return linear(h, proj.weight, proj.bias); // (N, C)
 }
 
 /** One block on x (B·T, C) → (B·T, C); weights under `prefix` (e.g. "h.0."). */
 export function transformerBlock(x: tf.Tensor, p: ParamStore, prefix: string, c: BlockConfig, ctx: BlockContext): BlockResult {
+  const w = blockWeights(p, prefix);
   const eps = c.layerNormEps;
   const pre = c.norm === "pre";
+  const norm = (h: tf.Tensor, name: string) => layerNorm(h, w[name].weight, w[name].bias, eps);
   const out: BlockResult = { x: x as tf.Tensor2D };
-  const attnOpts = {
-    batch: ctx.batch,
-    length: ctx.length,
-    heads: c.nHeads,
-    impl: ctx.impl,
-    returnWeights: ctx.returnWeights,
-  };
-  const residual = (stream: tf.Tensor, branch: tf.Tensor, norm: string): tf.Tensor2D => {
+  const attnOpts = { batch: ctx.batch, length: ctx.length, heads: c.nHeads, attention: ctx.attention, returnAttention: ctx.returnAttention };
+  const residual = (stream: tf.Tensor, branch: tf.Tensor, name: string): tf.Tensor2D => {
     const sum = tf.add(stream, dropout(branch, c.dropout, ctx.training)) as tf.Tensor2D;
-    return pre ? sum : normLayer(sum, p, `${prefix}${norm}`, eps);
+    return pre ? sum : norm(sum, name);
   };
 
   // Self-attention.
-  const a = selfAttention(pre ? normLayer(x, p, `${prefix}ln_1`, eps) : x, {
-    cAttnW: p.get(`${prefix}attn.c_attn.weight`),
-    cAttnB: p.maybe(`${prefix}attn.c_attn.bias`),
-    cProjW: p.get(`${prefix}attn.c_proj.weight`),
-    cProjB: p.maybe(`${prefix}attn.c_proj.bias`),
-  }, { ...attnOpts, mask: ctx.mask, cache: ctx.cache });
+  const a = selfAttention(
+    pre ? norm(x, "ln_1") : x,
+    { cAttnW: w["attn.c_attn"].weight, cAttnB: w["attn.c_attn"].bias, cProjW: w["attn.c_proj"].weight, cProjB: w["attn.c_proj"].bias },
+    { ...attnOpts, mask: ctx.mask, cache: ctx.cache, headMask: ctx.headMask },
+  );
   out.selfWeights = a.weights;
   let h = residual(x, a.y, "ln_1");
 
   // Cross-attention (decoder blocks of an encoder–decoder).
   if (ctx.cross) {
-    const cr = crossAttention(pre ? normLayer(h, p, `${prefix}ln_cross`, eps) : h, ctx.cross.memory, ctx.cross.memoryLength, {
-      cQW: p.get(`${prefix}cross_attn.c_q.weight`),
-      cQB: p.maybe(`${prefix}cross_attn.c_q.bias`),
-      cKvW: p.get(`${prefix}cross_attn.c_kv.weight`),
-      cKvB: p.maybe(`${prefix}cross_attn.c_kv.bias`),
-      cProjW: p.get(`${prefix}cross_attn.c_proj.weight`),
-      cProjB: p.maybe(`${prefix}cross_attn.c_proj.bias`),
-    }, { ...attnOpts, mask: ctx.cross.mask, cache: ctx.cross.cache });
+    const cr = crossAttention(
+      pre ? norm(h, "ln_cross") : h,
+      ctx.cross.memory,
+      ctx.cross.memoryLength,
+      {
+        cQW: w["cross_attn.c_q"].weight, cQB: w["cross_attn.c_q"].bias,
+        cKvW: w["cross_attn.c_kv"].weight, cKvB: w["cross_attn.c_kv"].bias,
+        cProjW: w["cross_attn.c_proj"].weight, cProjB: w["cross_attn.c_proj"].bias,
+      },
+      { ...attnOpts, mask: ctx.cross.mask, cache: ctx.cross.cache },
+    );
     out.crossWeights = cr.weights;
     h = residual(h, cr.y, "ln_cross");
   }
 
   // Feed-forward.
-  const f = feedForward(pre ? normLayer(h, p, `${prefix}ln_2`, eps) : h, p, prefix, c);
+  const f = feedForward(pre ? norm(h, "ln_2") : h, p, prefix, c);
   out.x = residual(h, f, "ln_2");
   return out;
 }

@@ -9,8 +9,12 @@
  *   countParams(config)   // 413,312 — no tensors allocated
  *
  * `paramShapes(config)` lists every weight by name with its shape (the naming
- * scheme is documented in params.ts); `countParams` is the sum of their sizes.
+ * scheme is the table in weights.ts); `countParams` is the sum of their sizes.
  */
+
+import { ParamShapes, addBlockShapes, addLayerShapes, componentOf } from "./weights";
+
+export type { ParamShapes } from "./weights";
 
 /** How a token's position enters the model. */
 export type PositionalKind = "learned" | "sinusoidal";
@@ -19,18 +23,14 @@ export type ActivationKind = "gelu" | "relu";
 /** Where LayerNorm sits: "pre" (GPT-2, nanoGPT) or "post" (the 2017 Transformer). */
 export type NormPlacement = "pre" | "post";
 
-/** Decoder-only GPT. */
-export interface GPTConfig {
+/** What every Transformer of the course is made of: the shared core of both configs. */
+export interface ModelCore {
   /** Number of distinct token ids. */
   vocabSize: number;
-  /** Longest sequence the model can look at (learned position table size). */
-  contextLength: number;
   /** Width of the residual stream (embedding size). */
   dModel: number;
   /** Attention heads per layer; dModel must be divisible by it. */
   nHeads: number;
-  /** Transformer blocks. */
-  nLayers: number;
   /** Hidden width of the feed-forward layer (default 4 × dModel). */
   dFF: number;
   /** Dropout on embeddings and on each residual branch while training (default 0). */
@@ -54,40 +54,31 @@ export interface GPTConfig {
   initStd: number;
 }
 
-/** Encoder–decoder Transformer (the 2017 "Attention Is All You Need" layout). */
-export interface EncoderDecoderConfig {
-  /** Shared vocabulary of the source and target sides. */
-  vocabSize: number;
+/** Decoder-only GPT: the core plus one stack of blocks and a context length. */
+export interface GPTConfig extends ModelCore {
+  /** Longest sequence the model can look at (learned position table size). */
+  contextLength: number;
+  /** Transformer blocks. */
+  nLayers: number;
+}
+
+/** Encoder–decoder Transformer (the 2017 "Attention Is All You Need" layout): the core plus two stacks. */
+export interface EncoderDecoderConfig extends ModelCore {
   /** Longest source sequence. */
   sourceLength: number;
   /** Longest target sequence. */
   targetLength: number;
-  dModel: number;
-  nHeads: number;
   nEncoderLayers: number;
   nDecoderLayers: number;
-  dFF: number;
-  dropout: number;
-  bias: boolean;
-  /** Reuse the token embedding as the output layer (default true). */
-  tieEmbeddings: boolean;
-  positional: PositionalKind;
-  /** Multiply token embeddings by √dModel (default: true with sinusoidal positions). */
-  scaleEmbeddings: boolean;
-  activation: ActivationKind;
-  norm: NormPlacement;
-  layerNormEps: number;
-  initStd: number;
 }
 
 /** The architecture fields every block needs. */
-export type BlockConfig = Pick<GPTConfig, "dModel" | "nHeads" | "dFF" | "dropout" | "bias" | "activation" | "norm" | "layerNormEps">;
+export type BlockConfig = Pick<ModelCore, "dModel" | "nHeads" | "dFF" | "dropout" | "bias" | "activation" | "norm" | "layerNormEps">;
 
-const GPT_DEFAULTS: Omit<GPTConfig, "vocabSize"> = {
-  contextLength: 64,
+/** Defaults of the shared core (vocabSize has none: it comes from the tokenizer). */
+const CORE_DEFAULTS: Omit<ModelCore, "vocabSize"> = {
   dModel: 128,
   nHeads: 4,
-  nLayers: 2,
   dFF: 0, // 0 → 4 × dModel
   dropout: 0,
   bias: true,
@@ -98,6 +89,17 @@ const GPT_DEFAULTS: Omit<GPTConfig, "vocabSize"> = {
   norm: "pre",
   layerNormEps: 1e-5,
   initStd: 0.02,
+};
+
+const GPT_DEFAULTS: Omit<GPTConfig, "vocabSize"> = { ...CORE_DEFAULTS, contextLength: 64, nLayers: 2 };
+
+const ED_DEFAULTS: Omit<EncoderDecoderConfig, "vocabSize"> = {
+  ...CORE_DEFAULTS,
+  positional: "sinusoidal", // as the 2017 paper
+  sourceLength: 32,
+  targetLength: 32,
+  nEncoderLayers: 2,
+  nDecoderLayers: 2,
 };
 
 /** Named configurations used across the course. */
@@ -174,11 +176,8 @@ function checkBlockFields(c: BlockConfig, what: string): void {
   }
 }
 
-/** The fields both model kinds share besides the block's. */
-type ModelFields = BlockConfig & Pick<GPTConfig, "tieEmbeddings" | "positional" | "scaleEmbeddings" | "initStd">;
-
-/** Fill in the defaults that depend on other fields, then check what GPT and encoder–decoder configs share. */
-function completeModelFields(c: ModelFields, what: string): void {
+/** Fill in the defaults that depend on other fields, then check the shared core. */
+function completeCore(c: ModelCore, what: string): void {
   if (!c.dFF) c.dFF = 4 * c.dModel;
   if (c.scaleEmbeddings === undefined) c.scaleEmbeddings = c.positional === "sinusoidal";
   if (typeof c.scaleEmbeddings !== "boolean") fail(`${what}: scaleEmbeddings must be true or false.`);
@@ -191,6 +190,19 @@ function completeModelFields(c: ModelFields, what: string): void {
   }
 }
 
+/** Merge defaults and the given fields, reject unknown ones, check the core and the kind's own sizes. */
+function buildConfig<T extends ModelCore>(what: string, defaults: Omit<T, "vocabSize">, sizes: (keyof T & string)[], base: unknown, overrides: object): T {
+  if (base === null || typeof base !== "object") fail(`${what}: pass an object such as { vocabSize: 65 }.`);
+  const given = { ...(base as object), ...overrides } as Partial<T>;
+  checkKeys(given, ["vocabSize", ...Object.keys(defaults)], what);
+  if (given.vocabSize === undefined) fail(`${what}: vocabSize is required — use your tokenizer's vocabulary size (e.g. tokenizer.vocabSize).`);
+  const c = { ...defaults, ...given } as T;
+  positiveInt(c.vocabSize, "vocabSize", what);
+  for (const s of sizes) positiveInt(c[s], s, what);
+  completeCore(c, what);
+  return c;
+}
+
 /**
  * A complete, validated GPT config: `gptConfig({ vocabSize: 65 })`, or a preset
  * name with overrides: `gptConfig("bench-small", { nLayers: 4 })`.
@@ -201,114 +213,40 @@ export function gptConfig(base: Partial<GPTConfig> | PresetName, overrides: Part
     if (!(base in PRESETS)) fail(`${what}: unknown preset "${base}". Presets: ${Object.keys(PRESETS).join(", ")}.`);
     base = { ...PRESETS[base] };
   }
-  if (base === null || typeof base !== "object") fail(`${what}: pass an object such as { vocabSize: 65 }.`);
-  const given = { ...base, ...overrides };
-  checkKeys(given, ["vocabSize", ...Object.keys(GPT_DEFAULTS)], what);
-  if (given.vocabSize === undefined) fail(`${what}: vocabSize is required — use your tokenizer's vocabulary size (e.g. tokenizer.vocabSize).`);
-  const c: GPTConfig = { ...GPT_DEFAULTS, vocabSize: given.vocabSize, ...given } as GPTConfig;
-  positiveInt(c.vocabSize, "vocabSize", what);
-  positiveInt(c.contextLength, "contextLength", what);
-  positiveInt(c.nLayers, "nLayers", what);
-  completeModelFields(c, what);
-  return c;
+  return buildConfig<GPTConfig>(what, GPT_DEFAULTS, ["contextLength", "nLayers"], base, overrides);
 }
-
-const ED_DEFAULTS: Omit<EncoderDecoderConfig, "vocabSize"> = {
-  sourceLength: 32,
-  targetLength: 32,
-  dModel: 128,
-  nHeads: 4,
-  nEncoderLayers: 2,
-  nDecoderLayers: 2,
-  dFF: 0,
-  dropout: 0,
-  bias: true,
-  tieEmbeddings: true,
-  positional: "sinusoidal",
-  scaleEmbeddings: undefined as unknown as boolean, // → positional === "sinusoidal"
-  activation: "gelu",
-  norm: "pre",
-  layerNormEps: 1e-5,
-  initStd: 0.02,
-};
 
 /** A complete, validated encoder–decoder config. */
 export function encoderDecoderConfig(base: Partial<EncoderDecoderConfig>, overrides: Partial<EncoderDecoderConfig> = {}): EncoderDecoderConfig {
-  const what = "Encoder–decoder config";
-  if (base === null || typeof base !== "object") fail(`${what}: pass an object such as { vocabSize: 32 }.`);
-  const given = { ...base, ...overrides };
-  checkKeys(given, ["vocabSize", ...Object.keys(ED_DEFAULTS)], what);
-  if (given.vocabSize === undefined) fail(`${what}: vocabSize is required — use your tokenizer's vocabulary size.`);
-  const c: EncoderDecoderConfig = { ...ED_DEFAULTS, vocabSize: given.vocabSize, ...given } as EncoderDecoderConfig;
-  positiveInt(c.vocabSize, "vocabSize", what);
-  positiveInt(c.sourceLength, "sourceLength", what);
-  positiveInt(c.targetLength, "targetLength", what);
-  positiveInt(c.nEncoderLayers, "nEncoderLayers", what);
-  positiveInt(c.nDecoderLayers, "nDecoderLayers", what);
-  completeModelFields(c, what);
-  return c;
+  return buildConfig<EncoderDecoderConfig>("Encoder–decoder config", ED_DEFAULTS, ["sourceLength", "targetLength", "nEncoderLayers", "nDecoderLayers"], base, overrides);
 }
 
-/** A weight's name and shape. Linear weights are (in, out); see params.ts. */
-export type ParamShapes = Map<string, number[]>;
-
-/** The weights of one attention + feed-forward block, under `prefix` (e.g. "h.0."). */
-function blockShapes(out: ParamShapes, prefix: string, c: BlockConfig, cross: boolean): void {
-  const C = c.dModel;
-  const norm = (name: string) => {
-    out.set(`${prefix}${name}.weight`, [C]);
-    if (c.bias) out.set(`${prefix}${name}.bias`, [C]);
-  };
-  const linear = (name: string, inDim: number, outDim: number) => {
-    out.set(`${prefix}${name}.weight`, [inDim, outDim]);
-    if (c.bias) out.set(`${prefix}${name}.bias`, [outDim]);
-  };
-  norm("ln_1");
-  linear("attn.c_attn", C, 3 * C); // query, key and value in one matrix
-  linear("attn.c_proj", C, C);
-  if (cross) {
-    norm("ln_cross");
-    linear("cross_attn.c_q", C, C); // queries from the decoder
-    linear("cross_attn.c_kv", C, 2 * C); // keys and values from the encoder output
-    linear("cross_attn.c_proj", C, C);
+/** The embedding, stacks, final norms and output layer of a model: one list of parts for both kinds. */
+function modelShapes(c: ModelCore, stacks: { prefix: string; layers: number; positions: number; cross: boolean }[]): ParamShapes {
+  const out: ParamShapes = new Map();
+  out.set("wte.weight", [c.vocabSize, c.dModel]);
+  if (c.positional === "learned") for (const s of stacks) out.set(`${s.prefix}wpe.weight`, [s.positions, c.dModel]);
+  for (const s of stacks) {
+    for (let i = 0; i < s.layers; i++) addBlockShapes(out, `${s.prefix}h.${i}.`, c, s.cross);
+    if (c.norm === "pre") addLayerShapes(out, `${s.prefix}ln_f`, { kind: "norm" }, c);
   }
-  norm("ln_2");
-  linear("mlp.c_fc", C, c.dFF);
-  linear("mlp.c_proj", c.dFF, C);
-}
-
-function lnShapes(out: ParamShapes, name: string, c: BlockConfig): void {
-  out.set(`${name}.weight`, [c.dModel]);
-  if (c.bias) out.set(`${name}.bias`, [c.dModel]);
+  if (!c.tieEmbeddings) out.set("lm_head.weight", [c.dModel, c.vocabSize]);
+  return out;
 }
 
 /** Every weight of a GPT, by name, in a fixed order. */
 export function gptParamShapes(config: GPTConfig): ParamShapes {
   const c = gptConfig(config);
-  const out: ParamShapes = new Map();
-  out.set("wte.weight", [c.vocabSize, c.dModel]);
-  if (c.positional === "learned") out.set("wpe.weight", [c.contextLength, c.dModel]);
-  for (let i = 0; i < c.nLayers; i++) blockShapes(out, `h.${i}.`, c, false);
-  if (c.norm === "pre") lnShapes(out, "ln_f", c);
-  if (!c.tieEmbeddings) out.set("lm_head.weight", [c.dModel, c.vocabSize]);
-  return out;
+  return modelShapes(c, [{ prefix: "", layers: c.nLayers, positions: c.contextLength, cross: false }]);
 }
 
 /** Every weight of an encoder–decoder Transformer, by name, in a fixed order. */
 export function encoderDecoderParamShapes(config: EncoderDecoderConfig): ParamShapes {
   const c = encoderDecoderConfig(config);
-  const out: ParamShapes = new Map();
-  out.set("wte.weight", [c.vocabSize, c.dModel]);
-  if (c.positional === "learned") {
-    out.set("encoder.wpe.weight", [c.sourceLength, c.dModel]);
-    out.set("decoder.wpe.weight", [c.targetLength, c.dModel]);
-  }
-  for (let i = 0; i < c.nEncoderLayers; i++) blockShapes(out, `encoder.h.${i}.`, c, false);
-  if (c.norm === "pre") lnShapes(out, "encoder.ln_f", c);
-  for (let i = 0; i < c.nDecoderLayers; i++) blockShapes(out, `decoder.h.${i}.`, c, true);
-  if (c.norm === "pre") lnShapes(out, "decoder.ln_f", c);
-  if (!c.tieEmbeddings) out.set("lm_head.weight", [c.dModel, c.vocabSize]);
-  return out;
+  return modelShapes(c, [
+    { prefix: "encoder.", layers: c.nEncoderLayers, positions: c.sourceLength, cross: false },
+    { prefix: "decoder.", layers: c.nDecoderLayers, positions: c.targetLength, cross: true },
+  ]);
 }
 
 function isEncoderDecoder(config: GPTConfig | EncoderDecoderConfig): config is EncoderDecoderConfig {
@@ -339,16 +277,8 @@ export function countParams(config: Partial<GPTConfig> | Partial<EncoderDecoderC
 export function countParamsByComponent(config: Partial<GPTConfig> | Partial<EncoderDecoderConfig>): Record<string, number> {
   const groups: Record<string, number> = {};
   for (const [name, shape] of paramShapes(config)) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    let group: string;
-    if (name === "wte.weight") group = "token embedding";
-    else if (name.endsWith("wpe.weight")) group = "position embedding";
-    else if (name.includes(".cross_attn.")) group = "cross-attention";
-    else if (name.includes(".attn.")) group = "attention";
-    else if (name.includes(".mlp.")) group = "feed-forward";
-    else if (name.includes("ln_")) group = "layer norm";
-    else group = "output layer";
-    groups[group] = (groups[group] ?? 0) + size;
+    const group = componentOf(name);
+    groups[group] = (groups[group] ?? 0) + shape.reduce((a, b) => a * b, 1);
   }
   return groups;
 }

@@ -14,25 +14,29 @@
  *   const model = new EncoderDecoder({ vocabSize: 32, sourceLength: 16, targetLength: 16 });
  *   const { logits } = model.forward(src, tgtIn);        // (B, T, 32)
  *   const loss = model.loss(src, tgtIn, tgtOut);
+ *
+ * Padding: `sourceMask` (1 real, 0 padding) keeps every query away from padded source positions.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng, rng } from "../random";
-import { LayerKV } from "./attention";
+import { AttentionImpl } from "./attention";
 import { normLayer, transformerBlock } from "./block";
 import { EncoderDecoderConfig, encoderDecoderConfig, encoderDecoderParamShapes } from "./config";
 import { TokenInput, targetIds } from "./gpt";
-import { crossEntropy, dropout, embedding, linear, tiedOutput, toTokenBatch, TokenBatch } from "./layers";
-import { installFastSlice } from "./fastOps";
-import { ParamStore, initialValue } from "./params";
-import { addLearnedPositions, addSinusoidalPositions } from "./positional";
+import { KVCache } from "./kvCache";
+import { TokenBatch, crossEntropy, toTokenBatch } from "./layers";
+import { ModelOptions, TransformerModel } from "./transformer";
 
 export interface Seq2SeqOptions {
   training?: boolean;
+  attention?: AttentionImpl;
   /** Return attention weights: encoder self-, decoder self- and cross-attention, per layer. */
   returnAttention?: boolean;
-  attention?: "fast" | "reference";
-  /** Source positions holding this id are padding: nothing attends to them. */
-  sourcePadId?: number;
+  /** With Int32Array sources: their (B, S) shape. */
+  sourceShape?: [number, number];
+  /** With Int32Array targets / decoder inputs: their (B, T) shape. */
+  targetShape?: [number, number];
+  /** 1 for real source tokens, 0 for padding (B·S): nothing attends to padding. */
+  sourceMask?: ArrayLike<number>;
 }
 
 /** The encoder's output, ready for decoding. */
@@ -41,8 +45,8 @@ export interface Memory {
   memory: tf.Tensor2D;
   batch: number;
   length: number;
-  /** 1 for real source tokens, 0 for padding (B·S), when a pad id was given. */
-  keyMask: Int32Array | null;
+  /** 1 for real source tokens, 0 for padding (B·S), when a source mask was given. */
+  keyMask: ArrayLike<number> | null;
   /** Per encoder layer (B, H, S, S), with returnAttention. */
   attention?: tf.Tensor4D[];
 }
@@ -53,56 +57,25 @@ export interface DecodeResult {
   crossAttention?: tf.Tensor4D[];
 }
 
-/** KV cache for incremental decoding: the decoder's self-attention keys/values grow; the cross-attention ones are computed once. */
-export class Seq2SeqCache {
-  length = 0;
-  readonly self: LayerKV[];
-  readonly cross: LayerKV[];
-  constructor(nLayers: number) {
-    this.self = Array.from({ length: nLayers }, () => ({ k: null, v: null }));
-    this.cross = Array.from({ length: nLayers }, () => ({ k: null, v: null }));
-  }
-  dispose(): void {
-    for (const l of [...this.self, ...this.cross]) {
-      l.k?.dispose();
-      l.v?.dispose();
-      l.k = l.v = null;
-    }
-    this.length = 0;
-  }
-}
-
-/** 1 for real source tokens and 0 for padding (B·S), or null when there is no pad id. */
-function padMask(src: TokenBatch, padId: number | undefined): Int32Array | null {
-  return padId === undefined ? null : Int32Array.from(src.ids, (id) => (id === padId ? 0 : 1));
-}
-
-export class EncoderDecoder {
-  readonly config: EncoderDecoderConfig;
-  readonly params: ParamStore;
-
-  constructor(config: Partial<EncoderDecoderConfig>, options: { seed?: number } = {}) {
-    this.config = encoderDecoderConfig(config);
-    installFastSlice(); // cheap per-head slicing on wasm (see fastOps.ts)
-    const init = options.seed !== undefined ? new Rng(options.seed) : rng().fork();
-    const layers = this.config.nEncoderLayers + this.config.nDecoderLayers;
-    this.params = new ParamStore(encoderDecoderParamShapes(this.config), (name, shape) =>
-      initialValue(name, shape, { std: this.config.initStd, residualLayers: layers, rng: init }),
-    );
+export class EncoderDecoder extends TransformerModel<EncoderDecoderConfig> {
+  constructor(config: Partial<EncoderDecoderConfig>, options: ModelOptions = {}) {
+    const c = encoderDecoderConfig(config);
+    super(c, encoderDecoderParamShapes(c), c.nEncoderLayers + c.nDecoderLayers, options);
   }
 
-  numParams(): number {
-    return this.params.count();
+  protected create(config: EncoderDecoderConfig): this {
+    return new EncoderDecoder(config, { seed: 0 }) as this;
   }
 
-  createCache(): Seq2SeqCache {
-    return new Seq2SeqCache(this.config.nDecoderLayers);
+  /** An empty KV cache for incremental decoding: the decoder's self-attention and its cross-attention (kvCache.ts). */
+  createCache(): KVCache {
+    return new KVCache(this.config.nDecoderLayers, true);
   }
 
   /** Run the encoder. The caller disposes `memory.memory` (and the attention tensors). */
   encode(source: TokenInput, options: Seq2SeqOptions = {}): Memory {
-    const src = toTokenBatch(source, this.config.vocabSize);
-    const keyMask = padMask(src, options.sourcePadId);
+    const src = toTokenBatch(source, this.config.vocabSize, options.sourceShape);
+    const keyMask = sourceKeyMask(src, options.sourceMask);
     const out = tf.tidy(() => {
       const r = this.encodeRun(src, keyMask, options);
       return (r.attention ? { memory: r.memory, attention: r.attention } : { memory: r.memory }) as unknown as tf.TensorContainer;
@@ -111,11 +84,11 @@ export class EncoderDecoder {
   }
 
   /** Run the decoder on target ids given the encoder's memory (optionally incrementally, with a cache). */
-  decode(target: TokenInput, memory: Memory, options: Seq2SeqOptions & { cache?: Seq2SeqCache } = {}): DecodeResult {
-    const tgt = toTokenBatch(target, this.config.vocabSize);
+  decode(target: TokenInput, memory: Memory, options: Seq2SeqOptions & { cache?: KVCache } = {}): DecodeResult {
+    const tgt = toTokenBatch(target, this.config.vocabSize, options.targetShape);
     return tf.tidy(() => {
       const r = this.decodeRun(tgt, memory, options);
-      const out: Record<string, unknown> = { logits: r.logits.reshape([tgt.batch, tgt.length, this.config.vocabSize]) };
+      const out: Record<string, unknown> = { logits: this.outputLogits(r.hidden).reshape([tgt.batch, tgt.length, this.config.vocabSize]) };
       if (r.selfAttention) out.selfAttention = r.selfAttention;
       if (r.crossAttention) out.crossAttention = r.crossAttention;
       return out as unknown as tf.TensorContainer;
@@ -138,56 +111,38 @@ export class EncoderDecoder {
    * decoder input (usually [start, …targets without the last]). Targets < 0 are ignored.
    */
   loss(source: TokenInput, decoderInput: TokenInput, targets: TokenInput, options: Seq2SeqOptions = {}): tf.Scalar {
-    const src = toTokenBatch(source, this.config.vocabSize);
-    const tgt = toTokenBatch(decoderInput, this.config.vocabSize);
-    const t = targetIds(targets, tgt);
-    const keyMask = padMask(src, options.sourcePadId);
+    const src = toTokenBatch(source, this.config.vocabSize, options.sourceShape);
+    const tgt = toTokenBatch(decoderInput, this.config.vocabSize, options.targetShape);
+    const t = targetIds(targets, tgt, options.targetShape);
+    const keyMask = sourceKeyMask(src, options.sourceMask);
     return tf.tidy(() => {
       const enc = this.encodeRun(src, keyMask, options);
       const mem: Memory = { memory: enc.memory, batch: src.batch, length: src.length, keyMask };
-      return crossEntropy(this.decodeRun(tgt, mem, options).logits, t);
+      return crossEntropy(this.outputLogits(this.decodeRun(tgt, mem, options).hidden), t);
     });
   }
 
-  weights(): Map<string, tf.Variable> {
-    return new Map(this.params.entries());
-  }
-
-  setWeights(tensors: Map<string, tf.Tensor> | Record<string, tf.Tensor>, source?: string): void {
-    this.params.assign(tensors, source);
-  }
-
-  dispose(): void {
-    this.params.dispose();
-  }
-
-  private embed(tokens: TokenBatch, side: "encoder" | "decoder", start: number, training: boolean): tf.Tensor2D {
+  private checkLength(side: "encoder" | "decoder", start: number, length: number): void {
     const c = this.config;
     const maxLen = side === "encoder" ? c.sourceLength : c.targetLength;
-    if (start + tokens.length > maxLen) {
-      throw new Error(`The ${side} sees at most ${maxLen} tokens (${side === "encoder" ? "sourceLength" : "targetLength"}) but got ${start + tokens.length}. Crop the sequence or raise ${side === "encoder" ? "sourceLength" : "targetLength"}.`);
-    }
-    let x = embedding(tokens.ids, this.params.get("wte.weight"), c.scaleEmbeddings ? Math.sqrt(c.dModel) : 1); // (B·T, C)
-    x =
-      c.positional === "learned"
-        ? addLearnedPositions(x, this.params.get(`${side}.wpe.weight`), tokens.batch, tokens.length, start)
-        : addSinusoidalPositions(x, tokens.batch, tokens.length, start);
-    return dropout(x, c.dropout, training) as tf.Tensor2D;
+    const field = side === "encoder" ? "sourceLength" : "targetLength";
+    if (start + length > maxLen) throw new Error(`The ${side} sees at most ${maxLen} tokens (${field}) but got ${start + length}. Crop the sequence or raise ${field}.`);
   }
 
-  private encodeRun(src: TokenBatch, keyMask: Int32Array | null, options: Seq2SeqOptions): { memory: tf.Tensor2D; attention?: tf.Tensor4D[] } {
+  private encodeRun(src: TokenBatch, keyMask: ArrayLike<number> | null, options: Seq2SeqOptions): { memory: tf.Tensor2D; attention?: tf.Tensor4D[] } {
     const c = this.config;
     const training = options.training ?? false;
-    let x = this.embed(src, "encoder", 0, training);
+    this.checkLength("encoder", 0, src.length);
+    let x = this.embed(src.ids, src.batch, src.length, "encoder.wpe.weight", 0, training);
     const attention: tf.Tensor4D[] = [];
     for (let i = 0; i < c.nEncoderLayers; i++) {
       const r = transformerBlock(x, this.params, `encoder.h.${i}.`, c, {
         batch: src.batch,
         length: src.length,
         training,
-        impl: options.attention,
+        attention: options.attention,
         mask: { keyMask }, // the encoder sees the whole source (except padding)
-        returnWeights: options.returnAttention,
+        returnAttention: options.returnAttention,
       });
       x = r.x;
       if (r.selfWeights) attention.push(r.selfWeights as tf.Tensor4D);
@@ -196,13 +151,15 @@ export class EncoderDecoder {
     return options.returnAttention ? { memory: x, attention } : { memory: x };
   }
 
-  private decodeRun(tgt: TokenBatch, mem: Memory, options: Seq2SeqOptions & { cache?: Seq2SeqCache }) {
+  private decodeRun(tgt: TokenBatch, mem: Memory, options: Seq2SeqOptions & { cache?: KVCache }) {
     const c = this.config;
     const training = options.training ?? false;
     const cache = options.cache;
     const start = cache ? cache.length : 0;
+    cache?.check(c.nDecoderLayers, tgt.batch);
     if (mem.batch !== tgt.batch) throw new Error(`The source batch has ${mem.batch} sequences but the target batch has ${tgt.batch}: give one target sequence per source sequence.`);
-    let x = this.embed(tgt, "decoder", start, training);
+    this.checkLength("decoder", start, tgt.length);
+    let x = this.embed(tgt.ids, tgt.batch, tgt.length, "decoder.wpe.weight", start, training);
     const selfAttention: tf.Tensor4D[] = [];
     const crossAttention: tf.Tensor4D[] = [];
     for (let i = 0; i < c.nDecoderLayers; i++) {
@@ -210,9 +167,9 @@ export class EncoderDecoder {
         batch: tgt.batch,
         length: tgt.length,
         training,
-        impl: options.attention,
+        attention: options.attention,
         mask: { causal: true, offset: start },
-        returnWeights: options.returnAttention,
+        returnAttention: options.returnAttention,
         cache: cache?.self[i],
         cross: { memory: mem.memory, memoryLength: mem.length, mask: { keyMask: mem.keyMask }, cache: cache?.cross[i] },
       });
@@ -220,9 +177,15 @@ export class EncoderDecoder {
       if (r.selfWeights) selfAttention.push(r.selfWeights as tf.Tensor4D);
       if (r.crossWeights) crossAttention.push(r.crossWeights as tf.Tensor4D);
     }
-    if (cache) cache.length += tgt.length;
+    cache?.advance(tgt.batch, tgt.length);
     if (c.norm === "pre") x = normLayer(x, this.params, "decoder.ln_f", c.layerNormEps);
-    const logits = c.tieEmbeddings ? tiedOutput(x, this.params.get("wte.weight")) : linear(x, this.params.get("lm_head.weight"));
-    return options.returnAttention ? { logits, selfAttention, crossAttention } : { logits };
+    return options.returnAttention ? { hidden: x, selfAttention, crossAttention } : { hidden: x };
   }
+}
+
+/** The source mask as given (checked against the batch), or null when there is none. */
+function sourceKeyMask(src: TokenBatch, mask: ArrayLike<number> | undefined): ArrayLike<number> | null {
+  if (!mask) return null;
+  if (mask.length !== src.ids.length) throw new Error(`sourceMask has ${mask.length} entries but the source is ${src.batch} × ${src.length}: give one 1/0 per source token.`);
+  return mask;
 }

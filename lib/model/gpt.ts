@@ -12,29 +12,36 @@
  *   model.dispose();
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng, rng } from "../random";
-import { LayerKV } from "./attention";
-import { transformerBlock, normLayer } from "./block";
+import { AttentionImpl } from "./attention";
+import { normLayer, transformerBlock } from "./block";
 import { GPTConfig, gptConfig, gptParamShapes } from "./config";
-import { crossEntropy, dropout, embedding, linear, tiedOutput, toTokenBatch, TokenBatch } from "./layers";
-import { installFastSlice } from "./fastOps";
-import { ParamStore, initialValue } from "./params";
-import { addLearnedPositions, addSinusoidalPositions } from "./positional";
+import { KVCache } from "./kvCache";
+import { TokenBatch, crossEntropy, sequenceLogProbsFromLogits, toTokenBatch } from "./layers";
+import { ModelOptions, TransformerModel } from "./transformer";
 
-/** Token ids: number[] (one sequence), number[][] (a batch) or an int32 tensor (B, T). */
+/** Token ids: number[] (one sequence), number[][] (a batch), an Int32Array (with `shape`) or a tensor (B, T). */
 export type TokenInput = tf.Tensor | number[] | number[][] | Int32Array;
 
-export interface ForwardOptions {
+/** Options every forward pass of a GPT understands. */
+export interface RunOptions {
   /** Apply dropout (default false). */
   training?: boolean;
-  /** Also return every layer's attention weights (B, H, T, T) — for plots. Uses the reference attention. */
-  returnAttention?: boolean;
-  /** Incremental decoding: the ids are the *next* tokens after those already in the cache. */
-  cache?: KVCache;
-  /** "fast" (default) or "reference" attention (the textbook formula; slower, same numbers). */
-  attention?: "fast" | "reference";
+  attention?: AttentionImpl;
   /** With an Int32Array of ids: its (B, T) shape. */
   shape?: [number, number];
+  /** Padding: 1 for real tokens and 0 for padding (B·T, row-major); nothing attends to padding. */
+  attentionMask?: ArrayLike<number>;
+}
+
+export interface ForwardOptions extends RunOptions {
+  /** Also return every layer's attention weights (B, H, T, T) — for plots. Uses the reference attention. */
+  returnAttention?: boolean;
+  /** Also return the final hidden states (B, T, C): what the output layer (or a reward head) reads. */
+  returnHidden?: boolean;
+  /** Incremental decoding: the ids are the *next* tokens after those already in the cache. */
+  cache?: KVCache;
+  /** Ablation: per layer, per head 1 (keep) or 0 (switch the head off). */
+  headMask?: number[][];
 }
 
 export interface ForwardResult {
@@ -42,137 +49,96 @@ export interface ForwardResult {
   logits: tf.Tensor3D;
   /** Per layer, (B, H, T, T_keys) attention weights (only with returnAttention). */
   attention?: tf.Tensor4D[];
+  /** (B, T, C) final hidden states (only with returnHidden). */
+  hidden?: tf.Tensor3D;
 }
 
-/**
- * Keys and values of the tokens seen so far, per layer, so generating the next
- * token only computes the new position (see lib/generate.ts).
- */
-export class KVCache {
-  /** Number of positions cached. */
-  length = 0;
-  readonly layers: LayerKV[];
-
-  constructor(nLayers: number, public batch = 1) {
-    this.layers = Array.from({ length: nLayers }, () => ({ k: null, v: null }));
+export class GPT extends TransformerModel<GPTConfig> {
+  constructor(config: Partial<GPTConfig>, options: ModelOptions = {}) {
+    const c = gptConfig(config);
+    super(c, gptParamShapes(c), c.nLayers, options);
   }
 
-  /** Free the cached tensors (the cache can be reused from empty). */
-  dispose(): void {
-    for (const l of this.layers) {
-      l.k?.dispose();
-      l.v?.dispose();
-      l.k = l.v = null;
-    }
-    this.length = 0;
-  }
-}
-
-export interface GPTOptions {
-  /** Seed for the initial weights (default: drawn from lib/random's global generator). */
-  seed?: number;
-}
-
-export class GPT {
-  readonly config: GPTConfig;
-  readonly params: ParamStore;
-
-  constructor(config: Partial<GPTConfig>, options: GPTOptions = {}) {
-    this.config = gptConfig(config);
-    installFastSlice(); // cheap per-head slicing on wasm (see fastOps.ts)
-    const init = options.seed !== undefined ? new Rng(options.seed) : rng().fork();
-    this.params = new ParamStore(gptParamShapes(this.config), (name, shape) =>
-      initialValue(name, shape, { std: this.config.initStd, residualLayers: this.config.nLayers, rng: init }),
-    );
+  protected create(config: GPTConfig): this {
+    return new GPT(config, { seed: 0 }) as this;
   }
 
-  /** Number of trainable numbers. */
-  numParams(): number {
-    return this.params.count();
-  }
-
-  /** An empty KV cache for incremental decoding of `batch` sequences. */
-  createCache(batch = 1): KVCache {
-    return new KVCache(this.config.nLayers, batch);
+  /** An empty KV cache for incremental decoding (see kvCache.ts). */
+  createCache(): KVCache {
+    return new KVCache(this.config.nLayers);
   }
 
   /** Logits (B, T, vocab) for token ids (B, T); see ForwardOptions. */
   forward(ids: TokenInput, options: ForwardOptions = {}): ForwardResult {
     const tokens = toTokenBatch(ids, this.config.vocabSize, options.shape);
+    const { batch: B, length: T } = tokens;
     return tf.tidy(() => {
-      const { logits, attention } = this.run(tokens, options);
-      const out: ForwardResult = { logits: logits.reshape([tokens.batch, tokens.length, this.config.vocabSize]) };
-      if (attention) out.attention = attention;
+      const r = this.run(tokens, options);
+      const out: ForwardResult = { logits: this.outputLogits(r.hidden).reshape([B, T, this.config.vocabSize]) };
+      if (r.attention) out.attention = r.attention;
+      if (options.returnHidden) out.hidden = r.hidden.reshape([B, T, this.config.dModel]) as tf.Tensor3D;
       return out as unknown as tf.TensorContainer;
     }) as unknown as ForwardResult;
   }
 
   /**
    * Mean cross-entropy of the next-token predictions: ids (B, T) against targets
-   * (B, T) (usually ids shifted by one). Targets < 0 are ignored.
+   * (B, T) (usually ids shifted by one). Targets < 0 are ignored (padding, a prompt).
    */
-  loss(ids: TokenInput, targets: TokenInput, options: Pick<ForwardOptions, "training" | "attention" | "shape"> = {}): tf.Scalar {
+  loss(ids: TokenInput, targets: TokenInput, options: RunOptions = {}): tf.Scalar {
     const tokens = toTokenBatch(ids, this.config.vocabSize, options.shape);
     const t = targetIds(targets, tokens, options.shape);
-    return tf.tidy(() => crossEntropy(this.run(tokens, options).logits, t));
+    return tf.tidy(() => crossEntropy(this.outputLogits(this.run(tokens, options).hidden), t));
   }
 
-  /** The weights as name → tensor (the variables themselves; do not dispose them). */
-  weights(): Map<string, tf.Variable> {
-    return new Map(this.params.entries());
+  /**
+   * log p(targets | ids) per sequence (B): the sum of the log-probabilities of each row's
+   * counted targets (targets < 0 — a prompt, padding — do not count). For a prompt +
+   * response batch (lib/train's promptResponseBatch) it is log π(response | prompt), what
+   * DPO and RL compare. Differentiable.
+   */
+  sequenceLogProbs(ids: TokenInput, targets: TokenInput, options: RunOptions = {}): tf.Tensor1D {
+    const tokens = toTokenBatch(ids, this.config.vocabSize, options.shape);
+    const t = targetIds(targets, tokens, options.shape);
+    return tf.tidy(() => sequenceLogProbsFromLogits(this.outputLogits(this.run(tokens, options).hidden), t, tokens.batch));
   }
 
-  /** Replace every weight; names and shapes must match exactly (the error lists any difference). */
-  setWeights(tensors: Map<string, tf.Tensor> | Record<string, tf.Tensor>, source?: string): void {
-    this.params.assign(tensors, source);
-  }
-
-  dispose(): void {
-    this.params.dispose();
-  }
-
-  /** The forward pass on 2-D activations: logits (B·T, V). */
-  private run(tokens: TokenBatch, options: ForwardOptions): { logits: tf.Tensor2D; attention?: tf.Tensor4D[] } {
+  /** The stack on 2-D activations: final hidden states (B·T, C). */
+  private run(tokens: TokenBatch, options: ForwardOptions): { hidden: tf.Tensor2D; attention?: tf.Tensor4D[] } {
     const c = this.config;
-    const p = this.params;
     const { batch: B, length: T } = tokens;
     const cache = options.cache;
     const start = cache ? cache.length : 0;
-    if (cache && cache.layers.length !== c.nLayers) throw new Error(`This KV cache has ${cache.layers.length} layers but the model has ${c.nLayers}: use model.createCache().`);
-    if (cache && cache.length > 0 && cache.batch !== B) throw new Error(`This KV cache holds ${cache.batch} sequences but ${B} were given. Use a new cache (model.createCache()) for a different batch.`);
+    cache?.check(c.nLayers, B);
     if (start + T > c.contextLength) {
       throw new Error(
         `The model sees at most ${c.contextLength} tokens (contextLength) but got ${start + T}${cache ? ` (${start} cached + ${T} new)` : ""}. ` +
           `Crop the input to its last ${c.contextLength} tokens${cache ? " or start a new cache" : ""}.`,
       );
     }
+    if (options.attentionMask && cache) throw new Error("attentionMask with a KV cache is not supported: generate padded sequences one at a time.");
+    if (options.headMask && options.headMask.length !== c.nLayers) throw new Error(`headMask has ${options.headMask.length} rows but the model has ${c.nLayers} layers: give one row of 1/0 per layer.`);
     const training = options.training ?? false;
 
-    let x = embedding(tokens.ids, p.get("wte.weight"), c.scaleEmbeddings ? Math.sqrt(c.dModel) : 1); // (B·T, C)
-    x = c.positional === "learned" ? addLearnedPositions(x, p.get("wpe.weight"), B, T, start) : addSinusoidalPositions(x, B, T, start);
-    x = dropout(x, c.dropout, training) as tf.Tensor2D;
-
+    let x = this.embed(tokens.ids, B, T, "wpe.weight", start, training);
     const attention: tf.Tensor4D[] = [];
     for (let i = 0; i < c.nLayers; i++) {
-      const r = transformerBlock(x, p, `h.${i}.`, c, {
+      const r = transformerBlock(x, this.params, `h.${i}.`, c, {
         batch: B,
         length: T,
         training,
-        impl: options.attention,
-        mask: { causal: true, offset: start },
-        returnWeights: options.returnAttention,
-        cache: cache?.layers[i],
+        attention: options.attention,
+        mask: { causal: true, offset: start, keyMask: options.attentionMask ?? null },
+        returnAttention: options.returnAttention,
+        cache: cache?.self[i],
+        headMask: options.headMask?.[i],
       });
       x = r.x;
       if (r.selfWeights) attention.push(r.selfWeights as tf.Tensor4D);
     }
-    if (cache) {
-      cache.length += T;
-      cache.batch = B;
-    }
-    if (c.norm === "pre") x = normLayer(x, p, "ln_f", c.layerNormEps);
-    const logits = c.tieEmbeddings ? tiedOutput(x, p.get("wte.weight")) : linear(x, p.get("lm_head.weight")); // (B·T, V)
-    return options.returnAttention ? { logits, attention } : { logits };
+    cache?.advance(B, T);
+    if (c.norm === "pre") x = normLayer(x, this.params, "ln_f", c.layerNormEps);
+    return options.returnAttention ? { hidden: x, attention } : { hidden: x };
   }
 }
 

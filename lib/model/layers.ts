@@ -147,45 +147,46 @@ export interface TokenBatch {
 
 /**
  * Accepts number[] (one sequence), number[][] (a batch), an Int32Array with an
- * explicit shape, or an int32 tensor (B, T) / (T).
+ * explicit shape, or a tensor (B, T) / (T). Every id must be a whole number in
+ * [0, vocabSize): a fractional, NaN, negative or too large id is an error naming its position.
  */
 export function toTokenBatch(ids: tf.Tensor | number[] | number[][] | Int32Array, vocabSize: number, shape?: [number, number]): TokenBatch {
-  let flat: Int32Array;
+  let raw: ArrayLike<number>;
   let batch: number;
   let length: number;
   if (ids instanceof tf.Tensor) {
     if (ids.rank !== 1 && ids.rank !== 2) throw new Error(`Token ids must be a (B, T) or (T) tensor, got shape [${ids.shape}].`);
-    flat = Int32Array.from(ids.dataSync());
+    raw = ids.dataSync();
     [batch, length] = ids.rank === 2 ? (ids.shape as [number, number]) : [1, ids.shape[0]];
   } else if (ids instanceof Int32Array) {
-    flat = ids;
+    raw = ids;
     [batch, length] = shape ?? [1, ids.length];
   } else if (ids.length > 0 && Array.isArray(ids[0])) {
     const rows = ids as number[][];
     batch = rows.length;
     length = rows[0].length;
-    flat = new Int32Array(batch * length);
     rows.forEach((row, b) => {
       if (row.length !== length) throw new Error(`Token batch rows must have equal lengths: row 0 has ${length}, row ${b} has ${row.length}. Pad or crop them.`);
-      flat.set(row, b * length);
     });
+    raw = rows.flat();
   } else {
-    flat = Int32Array.from(ids as number[]);
+    raw = ids as number[];
     batch = 1;
-    length = flat.length;
+    length = raw.length;
   }
-  if (batch * length !== flat.length) throw new Error(`Token ids: shape [${batch}, ${length}] does not match ${flat.length} ids.`);
+  if (batch * length !== raw.length) throw new Error(`Token ids: shape [${batch}, ${length}] does not match ${raw.length} ids.`);
   if (length === 0) throw new Error("Token ids: the sequence is empty — give at least one token (e.g. a start token).");
-  for (let i = 0; i < flat.length; i++) {
-    const id = flat[i];
-    if (!(id >= 0 && id < vocabSize) || !Number.isInteger(id)) {
+  for (let i = 0; i < raw.length; i++) {
+    const id = raw[i];
+    if (!(Number.isInteger(id) && id >= 0 && id < vocabSize)) {
+      const what = typeof id !== "number" || Number.isNaN(id) ? "is not a number" : !Number.isInteger(id) ? "is not a whole number" : `is outside the vocabulary [0, ${vocabSize})`;
       throw new Error(
-        `Token id ${id} at position ${i % length} of sequence ${Math.floor(i / length)} is outside the vocabulary [0, ${vocabSize}). ` +
-          `Check that the tokenizer matches the model (vocabSize ${vocabSize}).`,
+        `Token id ${id} at position ${i % length} of sequence ${Math.floor(i / length)} ${what}. ` +
+          `Token ids are whole numbers from the tokenizer; check that it matches the model (vocabSize ${vocabSize}).`,
       );
     }
   }
-  return { ids: flat, batch, length };
+  return { ids: raw instanceof Int32Array ? raw : Int32Array.from(raw), batch, length };
 }
 
 // ---------------------------------------------------------------- embeddings
@@ -286,4 +287,42 @@ export function crossEntropy(logits: tf.Tensor, targets: Int32Array | number[]):
     };
   });
   return op(logits) as tf.Scalar;
+}
+
+/**
+ * Per-sequence sum of log p(target) — the log-probability of each row's counted targets
+ * (targets < 0 are skipped): logits (B·T, V), targets (B·T) → (B). Differentiable; its
+ * gradient for row i is dy[b]·(onehot(target) − softmax(logits)), 0 on skipped rows.
+ */
+export function sequenceLogProbsFromLogits(logits: tf.Tensor, targets: Int32Array, batch: number): tf.Tensor1D {
+  const [n, vocabSize] = logits.shape as [number, number];
+  if (targets.length !== n) throw new Error(`sequenceLogProbs: ${n} rows of logits but ${targets.length} targets (flatten (B, T) to B·T).`);
+  if (n % batch !== 0) throw new Error(`sequenceLogProbs: ${n} rows do not split into ${batch} sequences.`);
+  const length = n / batch;
+  const onehot = new Float32Array(n * vocabSize);
+  const counted = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = targets[i];
+    if (t < 0) continue;
+    if (!(t < vocabSize) || !Number.isInteger(t)) throw new Error(`sequenceLogProbs: target ${t} at row ${i} is outside the vocabulary [0, ${vocabSize}); use -1 for tokens that do not count.`);
+    onehot[i * vocabSize + t] = 1;
+    counted[i] = 1;
+  }
+  const op = customOp(([z], save) => {
+    const y = tf.tensor2d(onehot, [n, vocabSize]);
+    const w = tf.tensor2d(counted, [n, 1]);
+    const m = tf.max(z, -1, true); // (N, 1)
+    const e = tf.exp(tf.sub(z, m));
+    const s = tf.sum(e, -1, true);
+    const logp = tf.sub(tf.sum(tf.mul(z, y), -1, true), tf.add(m, tf.log(s))); // (N, 1) log p(target)
+    save([tf.div(e, s), y, w]);
+    return {
+      value: tf.sum(tf.reshape(tf.mul(logp, w), [batch, length]), 1), // (B)
+      gradFunc: (dy, [p, sy, sw]) => {
+        const perRow = tf.reshape(tf.tile(tf.reshape(dy, [batch, 1]), [1, length]), [n, 1]); // dy of each row's sequence
+        return [tf.mul(tf.sub(sy, p), tf.mul(sw, perRow))];
+      },
+    };
+  });
+  return op(logits) as tf.Tensor1D;
 }

@@ -1,33 +1,10 @@
 /**
- * A model's weights: plain named tensors.
- *
- * Naming scheme (the names of Hugging Face's GPT-2 checkpoints, without the
- * "transformer." prefix — and so close to nanoGPT's):
- *
- *   wte.weight                  (vocab, C)      token embedding (also the output layer when tied)
- *   wpe.weight                  (context, C)    learned positions (absent with sinusoidal positions)
- *   h.{i}.ln_1.weight / .bias   (C)             LayerNorm before attention
- *   h.{i}.attn.c_attn.weight    (C, 3C)         queries | keys | values, one matrix
- *   h.{i}.attn.c_attn.bias      (3C)
- *   h.{i}.attn.c_proj.weight    (C, C)          attention output projection
- *   h.{i}.ln_2.weight / .bias   (C)             LayerNorm before the feed-forward
- *   h.{i}.mlp.c_fc.weight       (C, dFF)        feed-forward, expand
- *   h.{i}.mlp.c_proj.weight     (dFF, C)        feed-forward, project back
- *   ln_f.weight / .bias         (C)             final LayerNorm (pre-LN only)
- *   lm_head.weight              (C, vocab)      output layer (only when not tied)
- *
- * Linear weights are stored (in, out) — y = x @ W + b — like GPT-2's Conv1D.
- * PyTorch's nn.Linear stores the transpose (out, in): when loading these weights
- * into nn.Linear, use W.T (tests/reference/gpt_reference.py does).
- *
- * Encoder–decoder models use the same block names under "encoder.h.{i}." and
- * "decoder.h.{i}.", plus, in decoder blocks, "ln_cross", "cross_attn.c_q" (C, C),
- * "cross_attn.c_kv" (C, 2C) and "cross_attn.c_proj" (C, C); "encoder.ln_f",
- * "decoder.ln_f", "encoder.wpe.weight", "decoder.wpe.weight".
+ * A model's weights: plain named tensors (the names are the table in weights.ts),
+ * how they start (GPT-2's initialisation), and which of them train (freezing).
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../random";
-import { ParamShapes } from "./config";
+import { ParamShapes } from "./weights";
 
 let storeCounter = 0;
 
@@ -59,6 +36,7 @@ export function initialValue(name: string, shape: number[], opts: InitOptions): 
 /** Named trainable tensors (tf.Variables) of one model. */
 export class ParamStore {
   private readonly vars = new Map<string, tf.Variable>();
+  private readonly frozen = new Set<string>();
   private readonly prefix: string = "";
   private disposed = false;
 
@@ -103,6 +81,43 @@ export class ParamStore {
   variables(): tf.Variable[] {
     this.assertAlive();
     return [...this.vars.values()];
+  }
+
+  /**
+   * Freeze weights: training leaves them byte-identical. `which` is a list of names, a
+   * test on the name (e.g. (n) => !n.startsWith("h.1.")), or nothing (every weight).
+   * Returns the names frozen now.
+   */
+  freeze(which?: string[] | ((name: string) => boolean)): string[] {
+    const names = this.select(which, "freeze");
+    for (const n of names) this.frozen.add(n);
+    return names;
+  }
+
+  /** Undo freeze (the same kinds of `which`; nothing = every weight). */
+  unfreeze(which?: string[] | ((name: string) => boolean)): string[] {
+    const names = this.select(which, "unfreeze");
+    for (const n of names) this.frozen.delete(n);
+    return names;
+  }
+
+  isFrozen(name: string): boolean {
+    return this.frozen.has(name);
+  }
+
+  /** The variables that train (not frozen), in the store's order. */
+  trainable(): tf.Variable[] {
+    this.assertAlive();
+    return [...this.vars].filter(([n]) => !this.frozen.has(n)).map(([, v]) => v);
+  }
+
+  private select(which: string[] | ((name: string) => boolean) | undefined, verb: string): string[] {
+    this.assertAlive();
+    if (which === undefined) return this.names();
+    if (typeof which === "function") return this.names().filter(which);
+    const unknown = which.filter((n) => !this.vars.has(n));
+    if (unknown.length) throw new Error(`${verb}: no weight named ${unknown.map((n) => `"${n}"`).join(", ")}. Weight names: ${this.names().slice(0, 8).join(", ")}, … (model.params.names()).`);
+    return which;
   }
 
   entries(): [string, tf.Variable][] {

@@ -1,0 +1,134 @@
+/**
+ * Autoregressive generation — one loop for GPT and the encoder–decoder: predict a
+ * distribution over the next token, pick one (sampling.ts), append it, repeat.
+ *
+ *   generate(gpt, promptIds, { maxNewTokens: 100, temperature: 0.8, topK: 20, seed: 1 })
+ *   generate(translator, [START], { source: englishIds, maxNewTokens: 20, greedy: true, stopTokens: [END] })
+ *
+ * KV cache (default on, lib/model/kvCache.ts): the keys and values of earlier positions
+ * do not change when a token is appended, so each step only runs the model on the new
+ * token — the same tokens as recomputing everything, much faster. A GPT with learned
+ * positions slides its window once the text is longer than its context: every position
+ * changes then, so the cache is rebuilt each step (exactly what no cache computes). An
+ * encoder–decoder cannot slide: asking for more tokens than its targetLength is an error,
+ * not a silent cut.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng, rng } from "../random";
+import { EncoderDecoder, Memory } from "../model/encoderDecoder";
+import { GPT } from "../model/gpt";
+import { KVCache } from "../model/kvCache";
+import { toTokenBatch } from "../model/layers";
+import { SampleOptions, sampleToken } from "./sampling";
+
+export interface GenerateOptions extends SampleOptions {
+  maxNewTokens: number;
+  /** Seed for sampling (default: lib/random's global generator). */
+  seed?: number;
+  /** Use the KV cache (default true). */
+  useCache?: boolean;
+  /** Stop after producing any of these ids (it is included in the output). */
+  stopTokens?: number[];
+  /** Called with each new token as it is produced. */
+  onToken?: (id: number, index: number) => void;
+  /** Also return the logits each new token was sampled from (for tests and plots). */
+  returnLogits?: boolean;
+  /** Encoder–decoder only: the source sequence the decoder reads (the prompt is then the decoder's start, e.g. [START]). */
+  source?: number[];
+  /** Encoder–decoder only: 1 for real source tokens, 0 for padding. */
+  sourceMask?: number[];
+}
+
+export interface GenerateResult {
+  /** Prompt followed by the new tokens. */
+  tokens: number[];
+  newTokens: number[];
+  /** With returnLogits: the logits behind each new token. */
+  logits?: Float32Array[];
+}
+
+/** Last-position logits of a (1, T, V) tensor, as a plain array (disposes the tensor). */
+function lastRow(logits: tf.Tensor): Float32Array {
+  const [, t, v] = logits.shape as [number, number, number];
+  // Read back outside tf.tidy: tidy walks every element of a returned typed array (slow for big vocabularies).
+  const row = tf.slice(logits, [0, t - 1, 0], [1, 1, v]); // (1, 1, V)
+  const values = row.dataSync() as Float32Array;
+  row.dispose();
+  logits.dispose();
+  return values;
+}
+
+/** How one model turns "the tokens so far" into the next token's logits. */
+interface Decoder {
+  /** Logits after `tokens` (all so far); `appended` is the one token added since the last call (null at the start). */
+  next(tokens: number[], appended: number | null): Float32Array;
+  dispose(): void;
+}
+
+function gptDecoder(model: GPT, useCache: boolean): Decoder {
+  const ctx = model.config.contextLength;
+  const cache: KVCache | null = useCache ? model.createCache() : null;
+  const run = (ids: number[]) => lastRow(model.forward([ids], cache ? { cache } : {}).logits);
+  return {
+    next(tokens, appended) {
+      if (!cache || appended === null) return run(tokens.slice(-ctx)); // the (cropped) prompt fills the cache
+      if (cache.length + 1 <= ctx) return run([appended]); // only the new token; earlier keys/values come from the cache
+      cache.dispose(); // the window slides: every position changes, rebuild
+      return run(tokens.slice(-ctx));
+    },
+    dispose: () => cache?.dispose(),
+  };
+}
+
+function encoderDecoderDecoder(model: EncoderDecoder, options: GenerateOptions, useCache: boolean): Decoder {
+  if (!options.source) throw new Error("generate: an encoder–decoder needs `source` (the ids to translate); the prompt is the decoder's start, e.g. [START].");
+  const mem: Memory = model.encode([options.source], { sourceMask: options.sourceMask });
+  const cache: KVCache | null = useCache ? model.createCache() : null;
+  return {
+    next(tokens, appended) {
+      const input = cache && appended !== null ? [appended] : tokens;
+      return lastRow(model.decode([input], mem, cache ? { cache } : {}).logits);
+    },
+    dispose() {
+      cache?.dispose();
+      mem.memory.dispose();
+    },
+  };
+}
+
+/** Continue `prompt` (token ids) with up to maxNewTokens tokens (see the top of this file). */
+export function generate(model: GPT | EncoderDecoder, prompt: number[], options: GenerateOptions): GenerateResult {
+  if (prompt.length === 0) throw new Error("generate: the prompt is empty — start with at least one token (e.g. a newline or a start token).");
+  if (!(Number.isInteger(options.maxNewTokens) && options.maxNewTokens >= 0)) throw new Error(`generate: maxNewTokens must be a whole number ≥ 0, got ${options.maxNewTokens}.`);
+  toTokenBatch(prompt, model.config.vocabSize); // the same id checks as every forward pass, before any work
+  if (model instanceof EncoderDecoder) {
+    const room = model.config.targetLength - prompt.length + 1;
+    if (options.maxNewTokens > room) {
+      throw new Error(`generate: the decoder sees at most ${model.config.targetLength} tokens (targetLength), so after a ${prompt.length}-token prompt it can write ${room}, not ${options.maxNewTokens}. Lower maxNewTokens to ≤ ${room} or train with a larger targetLength.`);
+    }
+  } else if (options.source) {
+    throw new Error("generate: `source` is for encoder–decoder models; a GPT reads everything from its prompt.");
+  }
+  const random = options.seed !== undefined ? new Rng(options.seed) : rng();
+  const useCache = options.useCache ?? true;
+  const tokens = prompt.slice();
+  const result: GenerateResult = { tokens, newTokens: [] };
+  if (options.returnLogits) result.logits = [];
+  const decoder = model instanceof EncoderDecoder ? encoderDecoderDecoder(model, options, useCache) : gptDecoder(model, useCache);
+  const sampling: SampleOptions = options.repetitionPenalty !== undefined ? { ...options, context: tokens } : options;
+  try {
+    let row = decoder.next(tokens, null);
+    for (let i = 0; i < options.maxNewTokens; i++) {
+      const next = sampleToken(row, sampling, random);
+      tokens.push(next);
+      result.newTokens.push(next);
+      result.logits?.push(row);
+      options.onToken?.(next, i);
+      if (options.stopTokens?.includes(next) || i + 1 === options.maxNewTokens) break;
+      row = decoder.next(tokens, next);
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return result;
+}

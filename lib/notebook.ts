@@ -6,6 +6,13 @@
  *   TrainingProgress           a live progress display that updates in place
  *   timeMedian                 honest timings (warm-up, median of several runs)
  *   check                      the exercise check box
+ *   expectRange, expectThat    "What you should see" checks: strict with the default knobs,
+ *                              a warning box (and the notebook goes on) after a knob changed
+ *   diagram                    the course's SVG diagrams
+ *   attentionView              an interactive view of every head's attention
+ *   attentionToKeys, wordLogProbs, headMaskWithout   probing and ablating a trained model's heads
+ *   showFigure, weightsHeatmap readable ticks on log axes; heatmaps where large values stand out
+ *   displayWidth, padDisplay   text width with Hangul counted as two columns
  *
  * Notebooks: `import { check, lineChart, showTable } from "./lib/notebook";`
  */
@@ -20,3 +27,13 @@ export type { TimeOptions, Timing } from "./notebook/timing";
 export { check } from "./exercises/check";
 export type { CheckOptions } from "./exercises/check";
 export type { CheckResult } from "./exercises/types";
+export { expectRange, expectThat, expectEqual, changedKnobs, ExpectationError } from "./notebook/expect";
+export type { ExpectOptions, Knobs, Range } from "./notebook/expect";
+export { diagram, diagramSvg, diagramNames } from "./notebook/diagrams";
+export { attentionView, attentionText } from "./notebook/attentionView";
+export type { AttentionViewOptions } from "./notebook/attentionView";
+export { attentionToKeys, nextTokenProbabilities, wordLogProbs, headMaskWithout, headNames, attentionMaps } from "./notebook/attentionProbe";
+export type { KeyAttention } from "./notebook/attentionProbe";
+export { showFigure, weightsHeatmap, tickLabel, decades, WEIGHT_COLORSCALE } from "./notebook/figures";
+export type { FigureFixes } from "./notebook/figures";
+export { displayWidth, padDisplay } from "./notebook/textWidth";

@@ -54,7 +54,17 @@ export function scoreAnswers(exercise: Exercise, cases: ExerciseCase[], answers:
     const base = { label: c.label ?? `case ${i + 1}`, input: inputs?.[i] ?? c.args.map((a) => preview(a, 80)).join(", "), expected };
     if (answer.error !== undefined) return { ...base, error: answer.error, passed: false, message: answer.error };
     const message = exercise.compare ? exercise.compare(answer.got, expected) : firstDifference(answer.got, expected, exercise.tolerance ?? 1e-6);
-    return { ...base, got: answer.got, passed: message === null, message: message ?? undefined };
+    const outcome: CaseOutcome = { ...base, got: answer.got, passed: message === null, message: message ?? undefined };
+    if (message !== null && exercise.hint) {
+      let hint: string | undefined;
+      try {
+        hint = exercise.hint(answer.got, expected, c.args.map((a) => toPlain(a)));
+      } catch {
+        hint = undefined; // a hint must never break scoring
+      }
+      if (hint) outcome.hint = hint;
+    }
+    return outcome;
   });
   const passed = outcomes.length > 0 && outcomes.every((o) => o.passed);
   return { id: exercise.id, title: exercise.title, passed, points: passed ? exercise.points : 0, maxPoints: exercise.points, cases: outcomes };
@@ -70,6 +80,7 @@ export function formatResult(result: CheckResult): string {
   lines.push(`    expected: ${preview(first.expected)}`);
   if (first.error !== undefined) lines.push(`    error:    ${first.error}`);
   else lines.push(`    got:      ${preview(first.got)}`, `    why:      ${first.message}`);
+  if (first.hint) lines.push(`    hint:     ${first.hint}`);
   return lines.join("\n");
 }
 
@@ -82,7 +93,7 @@ function resultHtml(result: CheckResult): string {
     .map(
       (c) =>
         `<tr><td>${escapeHtml(c.label)}</td><td><code>${escapeHtml(c.input)}</code></td><td><code>${escapeHtml(preview(c.expected))}</code></td>` +
-        `<td><code>${escapeHtml(c.error !== undefined ? "error: " + c.error : preview(c.got))}</code>${c.message && c.error === undefined ? `<br><small>${escapeHtml(c.message)}</small>` : ""}</td></tr>`,
+        `<td><code>${escapeHtml(c.error !== undefined ? "error: " + c.error : preview(c.got))}</code>${c.message && c.error === undefined ? `<br><small>${escapeHtml(c.message)}</small>` : ""}${c.hint ? `<br><small><b>hint:</b> ${escapeHtml(c.hint)}</small>` : ""}</td></tr>`,
     )
     .join("");
   const ok = result.cases.filter((c) => c.passed).length;

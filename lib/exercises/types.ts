@@ -24,6 +24,11 @@ export interface Exercise {
   tolerance?: number;
   /** Custom comparison of plain values: null when right, else why not. */
   compare?(got: unknown, expected: unknown): string | null;
+  /**
+   * A hint for a recognisable mistake (e.g. "off by exactly the biases"), given a failing
+   * case's plain answer, expected value and arguments; undefined when no hint applies.
+   */
+  hint?(got: unknown, expected: unknown, args: unknown[]): string | undefined;
 }
 
 export interface CaseOutcome {
@@ -37,6 +42,8 @@ export interface CaseOutcome {
   passed: boolean;
   /** Why it failed (first difference), when it failed. */
   message?: string;
+  /** A hint for a recognisable mistake, when one applies. */
+  hint?: string;
 }
 
 export interface CheckResult {

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "crypto";
 import { inspect } from "util";
+import { displayWidth, padDisplay } from "./textWidth";
 
 /** A Jupyter mime bundle: mime type → content. */
 export type MimeBundle = Record<string, unknown>;
@@ -86,8 +87,9 @@ export function formatTable(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return "(no rows)";
   const cols = Array.from(new Set(rows.flatMap((r) => Object.keys(r))));
   const cells = rows.map((r) => cols.map((c) => (c in r ? cellText(r[c]) : "")));
-  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+  // Display width, not String.length: a Hangul syllable takes two columns in a terminal.
+  const widths = cols.map((c, i) => Math.max(displayWidth(c), ...cells.map((row) => displayWidth(row[i]))));
+  const line = (vals: string[]) => vals.map((v, i) => padDisplay(v, widths[i])).join("  ").trimEnd();
   return [line(cols), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }
 

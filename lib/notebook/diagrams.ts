@@ -1,0 +1,295 @@
+/**
+ * The course's diagrams, drawn as SVG by the code below (written for the course,
+ * no network, no images copied from elsewhere).
+ *
+ *   diagram("attention")      shows it in the notebook (image/svg+xml + a text description)
+ *   diagramSvg("attention")   the SVG text
+ *
+ * Each diagram draws its own light card (white background, dark text, mid-tone
+ * colours with dark outlines), so it reads the same in light and dark themes and
+ * in the static site. The text/plain fallback describes the diagram in words.
+ */
+import { displayBundle } from "./display";
+
+const INK = "#1e293b";
+const MUTED = "#475569";
+const COLORS = {
+  blue: "#dbeafe",
+  green: "#dcfce7",
+  amber: "#fef3c7",
+  rose: "#ffe4e6",
+  violet: "#ede9fe",
+  slate: "#f1f5f9",
+  teal: "#ccfbf1",
+};
+const STROKES: Record<keyof typeof COLORS, string> = {
+  blue: "#1d4ed8",
+  green: "#15803d",
+  amber: "#b45309",
+  rose: "#be123c",
+  violet: "#6d28d9",
+  slate: "#475569",
+  teal: "#0f766e",
+};
+type Colour = keyof typeof COLORS;
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+const FONT = `font-family="Noto Sans KR, Apple SD Gothic Neo, Malgun Gothic, Segoe UI, Helvetica, Arial, sans-serif"`;
+
+function text(x: number, y: number, s: string, opts: { size?: number; anchor?: "start" | "middle" | "end"; weight?: string; colour?: string; mono?: boolean } = {}): string {
+  const family = opts.mono ? ` font-family="Menlo, Consolas, DejaVu Sans Mono, monospace"` : "";
+  return `<text x="${x}" y="${y}" font-size="${opts.size ?? 13}" text-anchor="${opts.anchor ?? "middle"}" dominant-baseline="middle" fill="${opts.colour ?? INK}"${opts.weight ? ` font-weight="${opts.weight}"` : ""}${family}>${esc(s)}</text>`;
+}
+
+function box(x: number, y: number, w: number, h: number, label: string, colour: Colour, sub?: string, opts: { mono?: boolean; size?: number } = {}): string {
+  const lines = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="7" fill="${COLORS[colour]}" stroke="${STROKES[colour]}" stroke-width="1.5"/>`];
+  if (sub) {
+    lines.push(text(x + w / 2, y + h / 2 - 8, label, { weight: "bold", size: opts.size, mono: opts.mono }));
+    lines.push(text(x + w / 2, y + h / 2 + 10, sub, { size: 11, colour: MUTED, mono: opts.mono }));
+  } else {
+    lines.push(text(x + w / 2, y + h / 2, label, { weight: "bold", size: opts.size, mono: opts.mono }));
+  }
+  return lines.join("");
+}
+
+function arrow(x1: number, y1: number, x2: number, y2: number, label?: string, opts: { dashed?: boolean; labelDx?: number; labelDy?: number } = {}): string {
+  const dash = opts.dashed ? ` stroke-dasharray="5 4"` : "";
+  const line = `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${INK}" stroke-width="1.6" marker-end="url(#arrow)"${dash}/>`;
+  if (!label) return line;
+  const lx = (x1 + x2) / 2 + (opts.labelDx ?? 0);
+  const ly = (y1 + y2) / 2 + (opts.labelDy ?? -9);
+  return line + text(lx, ly, label, { size: 11, colour: MUTED });
+}
+
+/** A path with an arrow head (for residual connections that go around boxes). */
+function path(d: string, opts: { dashed?: boolean; colour?: string } = {}): string {
+  return `<path d="${d}" fill="none" stroke="${opts.colour ?? INK}" stroke-width="1.6" marker-end="url(#arrow)"${opts.dashed ? ` stroke-dasharray="5 4"` : ""}/>`;
+}
+
+function card(width: number, height: number, title: string, body: string[]): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} role="img" aria-label="${esc(title)}">` +
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${INK}"/></marker></defs>` +
+    `<rect x="1" y="1" width="${width - 2}" height="${height - 2}" rx="10" fill="#ffffff" stroke="#cbd5e1" stroke-width="1.5"/>` +
+    text(16, 22, title, { anchor: "start", weight: "bold", size: 15 }) +
+    body.join("") +
+    `</svg>`
+  );
+}
+
+function tokenization(): string {
+  const y = 60;
+  const b: string[] = [];
+  b.push(box(20, y, 150, 60, "text", "blue", "은행 앞에"));
+  b.push(arrow(170, y + 30, 210, y + 30, "UTF-8"));
+  b.push(box(210, y, 210, 60, "bytes (0–255)", "amber", "EC 9D 80 ED 96 89 20 …", { mono: false }));
+  b.push(arrow(420, y + 30, 460, y + 30, "merge"));
+  b.push(box(460, y, 190, 60, "merges, in order", "violet", "(EC 9D)→256, (256 80)→257 …"));
+  b.push(arrow(650, y + 30, 690, y + 30));
+  b.push(box(690, y, 150, 60, "token ids", "green", "[은행] [ 앞에]"));
+  b.push(text(95, y + 85, "what people write", { size: 11, colour: MUTED }));
+  b.push(text(315, y + 85, "3 bytes per Hangul syllable", { size: 11, colour: MUTED }));
+  b.push(text(555, y + 85, "learned by BPE from a corpus", { size: 11, colour: MUTED }));
+  b.push(text(765, y + 85, "what the model reads", { size: 11, colour: MUTED }));
+  b.push(path(`M 765 ${y + 100} C 765 ${y + 140}, 95 ${y + 140}, 95 ${y + 100}`, { dashed: true }));
+  b.push(text(430, y + 150, "decoding goes back: ids → bytes of each token → UTF-8 text (nothing is lost)", { size: 12, colour: MUTED }));
+  return card(860, 230, "Tokenization: text → bytes → merges → ids", b);
+}
+
+function attention(): string {
+  const b: string[] = [];
+  b.push(box(20, 130, 90, 56, "X", "blue", "(T, d)"));
+  const rows = [
+    { y: 50, name: "Q = X·W_q", sub: "what I look for", w: "W_q" },
+    { y: 130, name: "K = X·W_k", sub: "what I offer", w: "W_k" },
+    { y: 210, name: "V = X·W_v", sub: "what I hand over", w: "W_v" },
+  ];
+  for (const r of rows) {
+    b.push(arrow(110, 158, 170, r.y + 28));
+    b.push(box(170, r.y, 130, 56, r.name, "violet", r.sub));
+  }
+  b.push(arrow(300, 78, 360, 118));
+  b.push(arrow(300, 158, 360, 138));
+  b.push(box(360, 100, 130, 56, "Q·Kᵀ / √d", "amber", "scores (T, T)"));
+  b.push(arrow(490, 128, 520, 128));
+  b.push(box(520, 100, 110, 56, "mask", "rose", "GPT: causal"));
+  b.push(arrow(630, 128, 660, 128));
+  b.push(box(660, 100, 110, 56, "softmax", "amber", "rows sum to 1"));
+  b.push(arrow(715, 156, 715, 200, "weights (T, T)", { labelDx: 48, labelDy: 0 }));
+  b.push(box(660, 200, 110, 56, "weights · V", "green", "(T, d)"));
+  b.push(arrow(300, 238, 660, 228));
+  b.push(arrow(770, 228, 800, 228));
+  b.push(box(800, 200, 100, 56, "· W_o", "violet", "output (T, d)"));
+  b.push(text(460, 300, "softmax(Q·Kᵀ / √d) · V — every token mixes the values of the tokens it attends to", { size: 12, colour: MUTED }));
+  return card(920, 325, "Self-attention with learned projections", b);
+}
+
+function causalMask(): string {
+  const words = ["은행", "앞에", "가서", "돈을", "찾았다"];
+  const b: string[] = [];
+  const x0 = 130;
+  const y0 = 80;
+  const s = 52;
+  words.forEach((w, j) => b.push(text(x0 + j * s + s / 2, y0 - 14, w, { size: 12 })));
+  words.forEach((w, i) => b.push(text(x0 - 10, y0 + i * s + s / 2, w, { size: 12, anchor: "end" })));
+  for (let i = 0; i < words.length; i++) {
+    for (let j = 0; j < words.length; j++) {
+      const ok = j <= i;
+      b.push(`<rect x="${x0 + j * s}" y="${y0 + i * s}" width="${s - 4}" height="${s - 4}" rx="4" fill="${ok ? COLORS.blue : "#e2e8f0"}" stroke="${ok ? STROKES.blue : "#94a3b8"}" stroke-width="1.2"/>`);
+      b.push(text(x0 + j * s + (s - 4) / 2, y0 + i * s + (s - 4) / 2, ok ? "1" : "0 ✕", { size: 12, colour: ok ? INK : MUTED }));
+    }
+  }
+  b.push(text(x0 + 2.5 * s, y0 + 5 * s + 18, "key j (looked at)", { size: 12, colour: MUTED }));
+  b.push(text(40, y0 - 14, "query i ↓", { size: 12, colour: MUTED, anchor: "start" }));
+  const tx = 430;
+  b.push(text(tx, 100, "Row i: what token i may look at.", { anchor: "start", size: 13 }));
+  b.push(text(tx, 125, "1 = allowed (key j ≤ query i)", { anchor: "start", size: 13 }));
+  b.push(text(tx, 150, "0 = the future: its score becomes −∞,", { anchor: "start", size: 13 }));
+  b.push(text(tx, 170, "so its softmax weight is exactly 0.", { anchor: "start", size: 13 }));
+  b.push(text(tx, 205, "돈을 (row 4) sees 은행 앞에 가서 돈을,", { anchor: "start", size: 13 }));
+  b.push(text(tx, 225, "never 찾았다: that is what it must predict.", { anchor: "start", size: 13 }));
+  b.push(text(tx, 260, "A model with this mask is decoder-only and", { anchor: "start", size: 13 }));
+  b.push(text(tx, 280, "autoregressive: it writes one token at a time,", { anchor: "start", size: 13 }));
+  b.push(text(tx, 300, "each from the ones before.", { anchor: "start", size: 13 }));
+  return card(760, 370, "The causal mask", b);
+}
+
+function multiHead(): string {
+  const b: string[] = [];
+  const cols: Colour[] = ["blue", "green", "amber", "rose"];
+  // the (T, C) matrix, split into 4 column blocks
+  b.push(text(110, 52, "Q, K or V: (T, C)", { size: 12, colour: MUTED }));
+  cols.forEach((c, h) => b.push(`<rect x="${40 + h * 36}" y="66" width="36" height="120" fill="${COLORS[c]}" stroke="${STROKES[c]}" stroke-width="1.3"/>`));
+  cols.forEach((_, h) => b.push(text(58 + h * 36, 126, `h${h}`, { size: 12 })));
+  b.push(text(112, 204, "split the C features into H slices of C/H", { size: 11, colour: MUTED }));
+  cols.forEach((c, h) => {
+    const y = 50 + h * 42;
+    b.push(arrow(190, 126, 260, y + 16));
+    b.push(box(260, y, 200, 32, `head ${h}: attention`, c, undefined, { size: 12 }));
+    b.push(arrow(460, y + 16, 530, 126));
+  });
+  b.push(text(360, 230, "each head: its own softmax(q·kᵀ/√(C/H))·v", { size: 11, colour: MUTED }));
+  cols.forEach((c, h) => b.push(`<rect x="${530 + h * 36}" y="66" width="36" height="120" fill="${COLORS[c]}" stroke="${STROKES[c]}" stroke-width="1.3"/>`));
+  b.push(text(602, 52, "merge: heads side by side (T, C)", { size: 12, colour: MUTED }));
+  b.push(arrow(678, 126, 720, 126));
+  b.push(box(720, 98, 110, 56, "· W_o", "violet", "mixes the heads"));
+  b.push(text(440, 262, "split and merge only move numbers; W_o is where the heads' results are combined", { size: 12, colour: MUTED }));
+  return card(860, 285, "Multi-head attention: split, attend, merge", b);
+}
+
+function block(): string {
+  const b: string[] = [];
+  const cx = 200;
+  const w = 190;
+  const x = cx - w / 2;
+  b.push(box(x, 470, w, 40, "x  (T, d)", "blue"));
+  b.push(arrow(cx, 470, cx, 430));
+  b.push(box(x, 390, w, 40, "LayerNorm₁", "slate"));
+  b.push(arrow(cx, 390, cx, 360));
+  b.push(box(x, 310, w, 50, "causal self-attention", "violet", "tokens look at each other"));
+  b.push(arrow(cx, 310, cx, 282));
+  b.push(`<circle cx="${cx}" cy="270" r="12" fill="#fff" stroke="${INK}" stroke-width="1.6"/>` + text(cx, 270, "+", { size: 18, weight: "bold" }));
+  b.push(path(`M ${x + w} 490 L ${x + w + 40} 490 L ${x + w + 40} 270 L ${cx + 14} 270`));
+  b.push(text(x + w + 46, 380, "residual", { size: 11, colour: MUTED, anchor: "start" }));
+  b.push(arrow(cx, 258, cx, 228));
+  b.push(box(x, 188, w, 40, "LayerNorm₂", "slate"));
+  b.push(arrow(cx, 188, cx, 158));
+  b.push(box(x, 108, w, 50, "feed-forward", "green", "GELU, each token alone"));
+  b.push(arrow(cx, 108, cx, 82));
+  b.push(`<circle cx="${cx}" cy="70" r="12" fill="#fff" stroke="${INK}" stroke-width="1.6"/>` + text(cx, 70, "+", { size: 18, weight: "bold" }));
+  b.push(`<path d="M ${cx} 244 L ${x + w + 90} 244" fill="none" stroke="${INK}" stroke-width="1.6"/>`);
+  b.push(path(`M ${x + w + 90} 244 L ${x + w + 90} 70 L ${cx + 14} 70`));
+  b.push(`<circle cx="${cx}" cy="244" r="3" fill="${INK}"/>`);
+  b.push(text(x + w + 96, 160, "residual", { size: 11, colour: MUTED, anchor: "start" }));
+  b.push(arrow(cx, 58, cx, 40));
+  b.push(text(cx + 8, 34, "to the next block (T, d)", { size: 11, colour: MUTED, anchor: "start" }));
+  const tx = 420;
+  b.push(text(tx, 90, "x = x + FeedForward(LayerNorm₂(x))", { anchor: "start", mono: true, size: 12 }));
+  b.push(text(tx, 290, "x = x + Attention(LayerNorm₁(x))", { anchor: "start", mono: true, size: 12 }));
+  b.push(text(tx, 400, "Pre-LN (GPT-2): normalise before each branch,", { anchor: "start", size: 12 }));
+  b.push(text(tx, 420, "add the branch to x. The 2017 paper normalised", { anchor: "start", size: 12 }));
+  b.push(text(tx, 440, "after the addition (post-LN).", { anchor: "start", size: 12 }));
+  b.push(text(tx, 470, "Read bottom to top; a GPT stacks nLayers blocks.", { anchor: "start", size: 12, colour: MUTED }));
+  return card(760, 550, "One Transformer block (pre-LN)", [`<g transform="translate(0,20)">`, ...b, `</g>`]);
+}
+
+function encoderDecoder(): string {
+  const b: string[] = [];
+  const stack = (x: number, title: string, parts: { name: string; sub: string; colour: Colour }[], input: string, n: string) => {
+    b.push(text(x + 90, 52, title, { weight: "bold", size: 13 }));
+    b.push(`<rect x="${x - 10}" y="66" width="200" height="${parts.length * 58 + 14}" rx="10" fill="none" stroke="#94a3b8" stroke-dasharray="6 4"/>`);
+    b.push(text(x + 200, 80, n, { size: 11, colour: MUTED, anchor: "start" }));
+    parts.forEach((p, i) => b.push(box(x, 74 + (parts.length - 1 - i) * 58, 180, 48, p.name, p.colour, p.sub, { size: 12 })));
+    const bottom = 66 + parts.length * 58 + 14;
+    b.push(arrow(x + 90, bottom + 36, x + 90, bottom + 2));
+    b.push(text(x + 90, bottom + 48, input, { size: 11, colour: MUTED }));
+    return bottom;
+  };
+  stack(30, "encoder", [
+    { name: "self-attention", sub: "every token sees all", colour: "blue" },
+    { name: "feed-forward", sub: "", colour: "green" },
+  ], "source: 은행 앞에 가서 …", "× N");
+  stack(300, "decoder", [
+    { name: "masked self-attention", sub: "causal", colour: "rose" },
+    { name: "cross-attention", sub: "looks at the encoder", colour: "amber" },
+    { name: "feed-forward", sub: "", colour: "green" },
+  ], "target so far: I went to …", "× N");
+  b.push(path("M 212 98 C 255 98, 255 156, 296 156"));
+  b.push(text(252, 80, "encoder output", { size: 10, colour: MUTED }));
+  stack(580, "decoder-only (GPT)", [
+    { name: "masked self-attention", sub: "causal", colour: "rose" },
+    { name: "feed-forward", sub: "", colour: "green" },
+  ], "prompt + text so far", "× N");
+  b.push(text(430, 330, "2017 Transformer: encoder + decoder (translation). GPT keeps only the decoder's causal stack:", { size: 12, colour: MUTED }));
+  b.push(text(430, 350, "it is autoregressive — each new token is predicted from the tokens before it.", { size: 12, colour: MUTED }));
+  return card(860, 372, "Encoder, decoder, decoder-only", b);
+}
+
+const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {
+  tokenization: {
+    svg: tokenization,
+    text: "Tokenization: text (은행 앞에) → UTF-8 bytes (EC 9D 80 ED 96 89 20 …, 3 per Hangul syllable) → BPE merges applied in the order they were learned → token ids. Decoding reverses it: ids → bytes → text.",
+  },
+  attention: {
+    svg: attention,
+    text: "Self-attention: X (T, d) → Q = X·W_q, K = X·W_k, V = X·W_v → scores Q·Kᵀ/√d (T, T) → mask (causal for GPT) → softmax per row → weights·V → output projection W_o.",
+  },
+  "causal-mask": {
+    svg: causalMask,
+    text: "The causal mask for 은행 앞에 가서 돈을 찾았다: a lower-triangular 5×5 grid; row i (query) may look at keys j ≤ i (1), never at later tokens (0, score −∞, weight 0).",
+  },
+  "multi-head": {
+    svg: multiHead,
+    text: "Multi-head attention: Q, K, V (T, C) are split into H column slices of C/H features; each head runs its own attention; the outputs are put side by side again (T, C) and mixed by W_o.",
+  },
+  block: {
+    svg: block,
+    text: "A pre-LN Transformer block, bottom to top: x → LayerNorm₁ → causal self-attention → + x (residual) → LayerNorm₂ → feed-forward (GELU) → + (residual) → next block.",
+  },
+  "encoder-decoder": {
+    svg: encoderDecoder,
+    text: "Encoder (self-attention over the whole source, feed-forward, × N) feeds the decoder's cross-attention; the decoder has masked (causal) self-attention, cross-attention and feed-forward (× N). A GPT is decoder-only: masked self-attention and feed-forward, autoregressive.",
+  },
+};
+
+/** The names of the course's diagrams. */
+export function diagramNames(): string[] {
+  return Object.keys(DIAGRAMS);
+}
+
+/** One diagram's SVG text. */
+export function diagramSvg(name: string): string {
+  const d = DIAGRAMS[name];
+  if (!d) throw new Error(`no diagram "${name}"; known: ${diagramNames().join(", ")}`);
+  return d.svg();
+}
+
+/** Show a diagram in the notebook (SVG, with a text description for text-only front ends). */
+export function diagram(name: string): void {
+  const svg = diagramSvg(name);
+  const text = `[diagram] ${DIAGRAMS[name].text}`;
+  if (!displayBundle({ "image/svg+xml": svg, "text/plain": text })) console.log(text);
+}

@@ -11,7 +11,6 @@
  */
 import * as fs from "fs";
 import { datasetsDir } from "./tools/paths";
-import { CORPUS_SEPARATOR } from "./tools/datagen/corpus";
 import type { Fact } from "./tools/datagen/facts";
 import type { InstructionRecord } from "./tools/datagen/instructions";
 import type { PreferenceRecord } from "./tools/datagen/preferences";
@@ -24,7 +23,8 @@ export type { InstructionRecord } from "./tools/datagen/instructions";
 export type { Candidate, PreferenceRecord, Style } from "./tools/datagen/preferences";
 export type { TranslationRecord } from "./tools/datagen/translation";
 export type { Lang } from "./tools/datagen/world";
-export { CORPUS_SEPARATOR };
+/** Documents in a corpus file are separated by one blank line. */
+export const CORPUS_SEPARATOR = "\n\n";
 
 export interface CorpusDocument {
   id: string; // "train-00042": split and position in the file

@@ -19,7 +19,7 @@ export type { TrainingTask, TrainOptions, TrainResult, StepInfo } from "./traini
 export { nextTokenTask, instructionTask, seq2seqTask, estimateLoss, promptResponseLoss } from "./training/tasks";
 export type { NextTokenOptions, InstructionOptions, Seq2SeqTaskOptions } from "./training/tasks";
 export { sampleBatch, padSequences, promptResponseBatch, seq2seqBatch } from "./training/batches";
-export type { Batch, PaddedBatch, PromptResponse, PromptResponseOptions, Seq2SeqBatch, Seq2SeqBatchOptions } from "./training/batches";
+export type { Batch, PaddedBatch, PromptResponse, PromptResponseBatch, PromptResponseOptions, Seq2SeqBatch, Seq2SeqBatchOptions } from "./training/batches";
 export { AdamW, clipByGlobalNorm } from "./training/optimizer";
 export type { AdamWOptions } from "./training/optimizer";
 export { learningRate } from "./training/schedule";

@@ -50,7 +50,7 @@ const CHECK_HIDDEN = `await check("00-block-params", blockParams, {
 function courseWithHidden(): Notebook {
   return notebook([
     cell("# Exercises", {}, "markdown"),
-    cell(`import * as tf from "@tensorflow/tfjs";\nimport { check } from "./lib/exercises/check";`),
+    cell(`import * as tf from "@tensorflow/tfjs";\nimport { check } from "./lib/notebook";`),
     cell(SOLUTION, nbg("00-block-params", "solution")),
     cell(CHECK_HIDDEN, nbg("00-block-params", "check", 1)),
   ]);

@@ -46,7 +46,7 @@ interface Report {
 
 function run(script: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(path.join(course, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(course, "lib", "cli", script), ...args], {
+    const child = spawn(path.join(course, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(course, "lib", "tools", "cli", script), ...args], {
       cwd: course,
       env: { ...process.env, INIT_CWD: course, TINY_LLM_USER_KERNEL: "0" },
     });
@@ -200,7 +200,7 @@ describe("npm run grade", () => {
       indexOf(dave, ex(0).id),
       0,
       code(
-        `import { showHtml } from "./lib/display";
+        `import { showHtml } from "./lib/notebook";
 const fakeIds: string[] = ${ids};
 const fake = (): void => {
   for (const id of fakeIds) {
@@ -220,9 +220,9 @@ setInterval(fake, 50);`,
     const erin = clone(student);
     setSolution(erin, 0, solvedWith(0, `const table: Record<number, number> = { 2: 74, 64: 49984, 768: 7087872, 12288: 1812099072 };\n  return table[d];`));
     for (let n = 1; n < exercises.length; n++) setSolution(erin, n, solvedWith(n, wrong));
-    const importCheck = erin.cells.findIndex((c) => cellSource(c).includes('from "./lib/exercises/check"'));
+    const importCheck = erin.cells.findIndex((c) => /import \{ check \} from "\.\/lib\/notebook"/.test(cellSource(c)));
     expect(importCheck).toBeGreaterThan(0);
-    erin.cells[importCheck] = code(`import { showHtml } from "./lib/display";
+    erin.cells[importCheck] = code(`import { showHtml } from "./lib/notebook";
 const check = async (id: string, _fn: unknown, _options?: unknown) => {
   showHtml(\`<div>✔ \${id} — all cases pass</div>\`, \`✔ \${id} — all cases pass (99/99 points)\`);
   return { id, passed: true, points: 99, maxPoints: 99, cases: [] };

@@ -36,7 +36,7 @@ function notebook(sources: string[]): object {
 }
 
 function runNotebooks(args: string[]): { status: number | null; out: string } {
-  const res = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(root, "lib", "cli", "notebooks.ts"), ...args], {
+  const res = spawnSync(process.execPath, [tsNode, "--transpile-only", path.join(root, "lib", "tools", "cli", "notebooks.ts"), ...args], {
     cwd: root,
     env: { ...process.env, INIT_CWD: root },
     encoding: "utf8",
@@ -146,7 +146,7 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
       'import { seed, rng } from "./lib/random";\nseed(7);\nconst first: number = rng().next();\nconsole.log("first draw", first.toFixed(6));',
       'if (!(first >= 0 && first < 1)) throw new Error("rng out of range");\nconsole.log("cwd", process.cwd());',
     ];
-    if (hasPlots) ok.push('import { lineChart } from "./lib/plots";\nconst fig = lineChart([{ name: "loss", y: [3, 2, 1.5, 1.2] }], { title: "fixture loss" });');
+    if (hasPlots) ok.push('import { lineChart } from "./lib/notebook";\nconst fig = lineChart([{ name: "loss", y: [3, 2, 1.5, 1.2] }], { title: "fixture loss" });');
     const fixtures: Record<string, object> = {
       "10-ok.ipynb": notebook(ok),
       "11-type-error.ipynb": notebook(["# Type error in the second code cell", "const a = 1;", 'const y: number = "oops";\nconsole.log(y);', 'console.log("after the error");']),

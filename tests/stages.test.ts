@@ -218,3 +218,31 @@ describe("token ids", () => {
     model.dispose();
   });
 });
+
+describe("prefix LM", () => {
+  it("every position sees the whole prefix; after it attention is causal; padding stays unseen", () => {
+    const model = new GPT(tiny, { seed: 10 });
+    const b = padSequences([[3, 4, 5, 6, 7], [8, 9, 10]], PAD);
+    const out = model.forward(b.ids, { shape: [2, 5], attentionMask: b.attentionMask, prefixLengths: [3, 2], returnAttention: true });
+    const w = out.attention![0].arraySync() as number[][][][];
+    for (const head of w[0]) {
+      expect(head[0][1]).toBeGreaterThan(0); // inside the prefix: looks ahead
+      expect(head[0][2]).toBeGreaterThan(0);
+      expect(head[0][3]).toBe(0); // but not past the prefix
+      expect(head[3][4]).toBe(0); // after the prefix: causal
+      expect(head[4][3]).toBeGreaterThan(0);
+    }
+    for (const head of w[1]) {
+      expect(head[0][1]).toBeGreaterThan(0);
+      expect(head[0][2]).toBe(0);
+      expect(head[2].slice(3)).toEqual([0, 0]); // padding
+    }
+    tf.dispose([out.logits, ...out.attention!]);
+    // Generation as a prefix LM: the cache gives the same tokens as recomputing with the prefix each step.
+    const withCache = generate(model, [3, 4, 5], { maxNewTokens: 5, prefixLength: 3, seed: 1, temperature: 1 });
+    const without = generate(model, [3, 4, 5], { maxNewTokens: 5, prefixLength: 3, seed: 1, temperature: 1, useCache: false });
+    expect(withCache.newTokens).toEqual(without.newTokens);
+    expect(() => generate(model, [3, 4], { maxNewTokens: 2, prefixLength: 3 })).toThrow(/prefixLength must be a whole number from 0 to the prompt's length 2/);
+    model.dispose();
+  });
+});

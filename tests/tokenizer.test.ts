@@ -24,7 +24,9 @@ import {
   splitText,
   toWellFormed,
 } from "../lib/tokenizer";
-import { naiveTrain } from "../lib/tools/bench/tokenizer";
+import { basicTrain } from "../lib/tokenizer/basic";
+import { WordTokenizer } from "../lib/tokenizer/word";
+
 
 /** A small multilingual training text (written for these tests). */
 const TRAIN_TEXT = [
@@ -140,7 +142,7 @@ describe("BPE training", () => {
     ["no split", "", 330],
   ])("incremental training learns exactly the naive trainer's merges (%s)", (_name, pattern, vocabSize) => {
     const ours = new BPETokenizer({ pattern }).train(TRAIN_TEXT, vocabSize);
-    const naive = naiveTrain(TRAIN_TEXT, vocabSize, pattern);
+    const naive = basicTrain(TRAIN_TEXT, vocabSize, pattern);
     expect(ours.merges.length).toBe(vocabSize - 256);
     expect(ours.merges).toEqual(naive);
   });
@@ -153,7 +155,7 @@ describe("BPE training", () => {
     const text = fc.string({ unit: fc.constantFrom("a", "b", " ", "한", "ab"), maxLength: 60 });
     fc.assert(
       fc.property(text, fc.integer({ min: 256, max: 280 }), (s, vocabSize) => {
-        expect(new BPETokenizer({ pattern }).train(s, vocabSize).merges).toEqual(naiveTrain(s, vocabSize, pattern));
+        expect(new BPETokenizer({ pattern }).train(s, vocabSize).merges).toEqual(basicTrain(s, vocabSize, pattern));
       }),
       { numRuns: 200, seed: 6 },
     );
@@ -415,5 +417,21 @@ describe("CharTokenizer", () => {
 
   it("rejects an unknown policy", () => {
     expect(() => new CharTokenizer({ unknown: "ignore" as "skip" })).toThrow(/"error", "skip" or "replace"/);
+  });
+});
+
+describe("WordTokenizer", () => {
+  it("one token per pattern match, specials first, round trip, save and load, clear errors", () => {
+    const tok = WordTokenizer.fromTexts(["three hundred twelve", "삼백십이"], { pattern: "[a-z]+|[가-힣]", join: "", specials: ["<pad>", "</s>"] });
+    expect(tok.vocabSize).toBe(2 + 3 + 4);
+    expect(tok.id("<pad>")).toBe(0);
+    expect(tok.id("</s>")).toBe(1);
+    const ids = tok.encode("three hundred-twelve");
+    expect(tok.tokenTexts(ids)).toEqual(["three", "hundred", "twelve"]);
+    expect(tok.decode(tok.encode("삼백십이"))).toBe("삼백십이");
+    expect(() => tok.encode("four")).toThrow(/token "four" \(token 0 of the text\) is not in the vocabulary/);
+    expect(() => tok.encode("</s>")).toThrow(); // specials never come from text
+    const again = WordTokenizer.deserialize(tok.serialize());
+    expect(again.encode("twelve hundred")).toEqual(tok.encode("twelve hundred"));
   });
 });

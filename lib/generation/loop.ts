@@ -37,6 +37,8 @@ export interface GenerateOptions extends SampleOptions {
   source?: number[];
   /** Encoder–decoder only: 1 for real source tokens, 0 for padding. */
   sourceMask?: number[];
+  /** GPT as a prefix LM: the first prefixLength prompt tokens are seen whole (as in training with prefixLM). */
+  prefixLength?: number;
 }
 
 export interface GenerateResult {
@@ -65,13 +67,18 @@ interface Decoder {
   dispose(): void;
 }
 
-function gptDecoder(model: GPT, useCache: boolean): Decoder {
+function gptDecoder(model: GPT, useCache: boolean, prefixLength?: number): Decoder {
   const ctx = model.config.contextLength;
   const cache: KVCache | null = useCache ? model.createCache() : null;
-  const run = (ids: number[]) => lastRow(model.forward([ids], cache ? { cache } : {}).logits);
+  const run = (ids: number[], first = false) => {
+    // A prefix LM sees its prefix whole: on the pass that (re)reads the prompt, and on every pass without a cache.
+    const prefix = prefixLength !== undefined && (first || !cache) ? { prefixLengths: [prefixLength] } : {};
+    return lastRow(model.forward([ids], cache ? { cache, ...prefix } : prefix).logits);
+  };
   return {
     next(tokens, appended) {
-      if (!cache || appended === null) return run(tokens.slice(-ctx)); // the (cropped) prompt fills the cache
+      if (prefixLength !== undefined && tokens.length > ctx) throw new Error(`generate: a prefix LM cannot slide its window (the prefix would be cut); the text reached ${tokens.length} tokens, the context is ${ctx}. Lower maxNewTokens.`);
+      if (!cache || appended === null) return run(tokens.slice(-ctx), true); // the (cropped) prompt fills the cache
       if (cache.length + 1 <= ctx) return run([appended]); // only the new token; earlier keys/values come from the cache
       cache.dispose(); // the window slides: every position changes, rebuild
       return run(tokens.slice(-ctx));
@@ -114,7 +121,10 @@ export function generate(model: GPT | EncoderDecoder, prompt: number[], options:
   const tokens = prompt.slice();
   const result: GenerateResult = { tokens, newTokens: [] };
   if (options.returnLogits) result.logits = [];
-  const decoder = model instanceof EncoderDecoder ? encoderDecoderDecoder(model, options, useCache) : gptDecoder(model, useCache);
+  if (options.prefixLength !== undefined && !(Number.isInteger(options.prefixLength) && options.prefixLength >= 0 && options.prefixLength <= prompt.length)) {
+    throw new Error(`generate: prefixLength must be a whole number from 0 to the prompt's length ${prompt.length}, got ${options.prefixLength}.`);
+  }
+  const decoder = model instanceof EncoderDecoder ? encoderDecoderDecoder(model, options, useCache) : gptDecoder(model, useCache, options.prefixLength);
   const sampling: SampleOptions = options.repetitionPenalty !== undefined ? { ...options, context: tokens } : options;
   try {
     let row = decoder.next(tokens, null);

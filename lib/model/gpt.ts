@@ -31,6 +31,8 @@ export interface RunOptions {
   shape?: [number, number];
   /** Padding: 1 for real tokens and 0 for padding (B·T, row-major); nothing attends to padding. */
   attentionMask?: ArrayLike<number>;
+  /** Prefix LM: per row, a prefix (e.g. the source) every position sees whole; causal after it. */
+  prefixLengths?: ArrayLike<number>;
 }
 
 export interface ForwardOptions extends RunOptions {
@@ -117,6 +119,7 @@ export class GPT extends TransformerModel<GPTConfig> {
       );
     }
     if (options.attentionMask && cache) throw new Error("attentionMask with a KV cache is not supported: generate padded sequences one at a time.");
+    if (options.prefixLengths && cache && start > 0) throw new Error("prefixLengths apply to the first pass over the prompt only: pass them with the prompt, not with later tokens.");
     if (options.headMask && options.headMask.length !== c.nLayers) throw new Error(`headMask has ${options.headMask.length} rows but the model has ${c.nLayers} layers: give one row of 1/0 per layer.`);
     const training = options.training ?? false;
 
@@ -128,7 +131,7 @@ export class GPT extends TransformerModel<GPTConfig> {
         length: T,
         training,
         attention: options.attention,
-        mask: { causal: true, offset: start, keyMask: options.attentionMask ?? null },
+        mask: { causal: true, offset: start, keyMask: options.attentionMask ?? null, prefix: options.prefixLengths ?? null },
         returnAttention: options.returnAttention,
         cache: cache?.self[i],
         headMask: options.headMask?.[i],

@@ -34,6 +34,11 @@ export interface AttentionMaskSpec {
   offset?: number;
   /** Per batch row, 1 for real key tokens and 0 for padding: (B·Tk) values. */
   keyMask?: ArrayLike<number> | null;
+  /**
+   * Prefix LM: per batch row, the length of a prefix that every position sees whole
+   * (bidirectional attention over the prefix, e.g. a source sentence; causal after it).
+   */
+  prefix?: ArrayLike<number> | null;
 }
 
 /** The mask as a 0/1 tensor broadcastable to (B, H, Tq, Tk), or null when everything is visible. */
@@ -51,17 +56,19 @@ export function additiveMask(
   allowed: number,
   blocked: number,
 ): { data: Float32Array; shape: number[] } | null {
-  const { causal = false, offset = 0, keyMask = null } = spec;
+  const { causal = false, offset = 0, keyMask = null, prefix = null } = spec;
   if (keyMask && keyMask.length !== batch * tk) {
     throw new Error(`Attention keyMask has ${keyMask.length} entries but the keys are ${batch} × ${tk}: give one 1/0 per key token.`);
   }
-  if (!keyMask && (!causal || offset >= tk - 1)) return null; // everything visible (e.g. one new token after a cache)
-  if (!keyMask) return { data: causalMaskData(tq, tk, offset, allowed, blocked), shape: [tq, tk] };
+  if (prefix && prefix.length !== batch) throw new Error(`Attention prefix has ${prefix.length} lengths but the batch has ${batch} rows: give one prefix length per row.`);
+  if (!keyMask && !prefix && (!causal || offset >= tk - 1)) return null; // everything visible (e.g. one new token after a cache)
+  if (!keyMask && !prefix) return { data: causalMaskData(tq, tk, offset, allowed, blocked), shape: [tq, tk] };
   const data = new Float32Array(batch * tq * tk);
   for (let b = 0; b < batch; b++) {
+    const seen = prefix ? prefix[b] : 0;
     for (let i = 0; i < tq; i++) {
       for (let j = 0; j < tk; j++) {
-        const ok = keyMask[b * tk + j] !== 0 && (!causal || j <= offset + i);
+        const ok = (!keyMask || keyMask[b * tk + j] !== 0) && (!causal || j <= offset + i || j < seen);
         data[(b * tq + i) * tk + j] = ok ? allowed : blocked;
       }
     }

@@ -88,7 +88,10 @@ export interface PromptResponseOptions {
  * Targets are -1 on padding and (with maskPrompt) wherever the next token is still
  * part of the prompt, so only the response tokens — including its end token — count.
  */
-export function promptResponseBatch(examples: PromptResponse[], options: PromptResponseOptions): Batch & { lengths: number[] } {
+/** A fine-tuning batch: also each row's length and its prompt's length (for a prefix LM). */
+export type PromptResponseBatch = Batch & { lengths: number[]; promptLengths: number[] };
+
+export function promptResponseBatch(examples: PromptResponse[], options: PromptResponseOptions): PromptResponseBatch {
   const maskPrompt = options.maskPrompt ?? true;
   examples.forEach((e, i) => {
     if (e.prompt.length === 0) throw new Error(`promptResponseBatch: example ${i} has an empty prompt — start it with at least one token.`);
@@ -102,7 +105,7 @@ export function promptResponseBatch(examples: PromptResponse[], options: PromptR
     const firstCounted = maskPrompt ? examples[b].prompt.length - 1 : 0; // position whose target is the response's first token
     for (let t = firstCounted; t < row.length - 1; t++) targets[b * T + t] = row[t + 1];
   });
-  return { ids: inputs.ids, targets, batchSize: B, length: T, attentionMask: inputs.attentionMask, lengths: inputs.lengths };
+  return { ids: inputs.ids, targets, batchSize: B, length: T, attentionMask: inputs.attentionMask, lengths: inputs.lengths, promptLengths: examples.map((e) => e.prompt.length) };
 }
 
 /** An encoder–decoder batch: sources, decoder inputs ([start, …target without its last]) and targets. */

@@ -11,7 +11,7 @@
 import { Rng } from "../random";
 import type { GPT } from "../model/gpt";
 import type { EncoderDecoder } from "../model/encoderDecoder";
-import { Batch, PromptResponse, Seq2SeqBatch, promptResponseBatch, sampleBatch, seq2seqBatch } from "./batches";
+import { Batch, PromptResponse, PromptResponseBatch, Seq2SeqBatch, promptResponseBatch, sampleBatch, seq2seqBatch } from "./batches";
 import { TrainingTask } from "./loop";
 
 /** Mean loss of `model` over `batches` random windows of `tokens` (no dropout, no gradients; a fixed sampler seed, so it is comparable across calls). */
@@ -56,14 +56,14 @@ export function nextTokenTask(model: GPT, data: { train: ArrayLike<number>; val?
 }
 
 /** Mean loss of a GPT over prompt–response examples, in batches (no dropout). */
-export function promptResponseLoss(model: GPT, examples: PromptResponse[], options: { padId: number; batchSize?: number; maskPrompt?: boolean }): number {
+export function promptResponseLoss(model: GPT, examples: PromptResponse[], options: { padId: number; batchSize?: number; maskPrompt?: boolean; prefixLM?: boolean }): number {
   const size = options.batchSize ?? 16;
   let total = 0;
   let count = 0;
   for (let i = 0; i < examples.length; i += size) {
     const b = promptResponseBatch(examples.slice(i, i + size), options);
     const counted = b.targets.filter((t) => t >= 0).length;
-    const loss = model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask });
+    const loss = model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask, prefixLengths: options.prefixLM ? b.promptLengths : undefined });
     total += loss.dataSync()[0] * counted;
     count += counted;
     loss.dispose();
@@ -80,10 +80,12 @@ export interface InstructionOptions {
   maskPrompt?: boolean;
   /** Held-out examples for the validation loss. */
   val?: PromptResponse[];
+  /** Prefix LM: the prompt is seen whole (bidirectional attention over it), causal after it. Default false. */
+  prefixLM?: boolean;
 }
 
 /** Supervised fine-tuning on prompt + response examples (lib/training/batches.ts builds the masked batches). */
-export function instructionTask(model: GPT, examples: PromptResponse[], options: InstructionOptions): TrainingTask<Batch> {
+export function instructionTask(model: GPT, examples: PromptResponse[], options: InstructionOptions): TrainingTask<PromptResponseBatch> {
   if (examples.length === 0) throw new Error("instructionTask: no examples — give at least one { prompt, response }.");
   const batchSize = options.batchSize ?? 16;
   const longest = Math.max(...examples.map((e) => e.prompt.length + e.response.length - 1));
@@ -95,7 +97,7 @@ export function instructionTask(model: GPT, examples: PromptResponse[], options:
     params: model.trainableParams(),
     tokensPerBatch: batchSize * longest,
     nextBatch: (random) => promptResponseBatch(Array.from({ length: batchSize }, () => examples[random.int(0, examples.length)]), options),
-    loss: (b, training) => model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask, training }),
+    loss: (b, training) => model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask, prefixLengths: options.prefixLM ? b.promptLengths : undefined, training }),
     evaluate: val ? () => promptResponseLoss(model, val, options) : undefined,
   };
 }

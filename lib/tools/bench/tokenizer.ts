@@ -22,29 +22,11 @@ import { performance } from "perf_hooks";
 import { BPETokenizer, GPT4_SPLIT_PATTERN, bestPair, getStats, merge, pairKey, splitText, utf8Bytes } from "../../tokenizer";
 import { GptEncoding, TiktokenTokenizer, rankFile, referenceTiktoken } from "../../tokenizer/tiktoken";
 import { loadCorpus } from "../../datasets";
+import { basicTrain } from "../../tokenizer/basic";
 import { median } from "../../notebook/timing";
 import { Emit, benchCount, benchOption } from "../cli/bench";
 
 const VOCAB_SIZE = 1024;
-
-/**
- * The naive trainer (minbpe's RegexTokenizer.train): split into chunks, then
- * for every merge recount all pairs in all chunks and rewrite all chunks.
- * Same tie rule as ours (bestPair), so it learns the same merges.
- */
-export function naiveTrain(text: string, vocabSize: number, pattern = GPT4_SPLIT_PATTERN): Array<[number, number]> {
-  let chunks: number[][] = splitText(text, pattern).map((c) => Array.from(utf8Bytes(c)));
-  const merges: Array<[number, number]> = [];
-  for (let id = 256; id < vocabSize; id++) {
-    const stats = new Map<number, number>();
-    for (const ids of chunks) getStats(ids, stats);
-    const best = bestPair(stats);
-    if (best === null) break;
-    chunks = chunks.map((ids) => merge(ids, best.pair, id));
-    merges.push(best.pair);
-  }
-  return merges;
-}
 
 /** A stronger baseline: count each distinct chunk once (weighted), but still recount everything after each merge. */
 export function uniqueRecountTrain(text: string, vocabSize: number, pattern = GPT4_SPLIT_PATTERN): Array<[number, number]> {
@@ -105,7 +87,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
 
   console.error(`naive trainer, ${naiveMerges} merges …`);
   let naive: Array<[number, number]> = [];
-  const naiveSeconds = seconds(() => (naive = naiveTrain(text, 256 + naiveMerges)));
+  const naiveSeconds = seconds(() => (naive = basicTrain(text, 256 + naiveMerges)));
   let fastSame = new BPETokenizer();
   const fastSameSeconds = median(
     [0, 1, 2].map(() => {

@@ -26,7 +26,9 @@ export interface CorpusDoc {
 }
 
 /** Documents are joined with this (so no document contains a blank line). */
-export const CORPUS_SEPARATOR = "\n\n";
+import { CORPUS_SEPARATOR } from "../../datasets";
+
+export { CORPUS_SEPARATOR };
 /** Generate until corpus.train.txt has at least this many UTF-8 bytes. */
 export const CORPUS_TRAIN_BYTES = 1_200_000;
 /** Share of generated documents that go to validation. */

@@ -28,7 +28,7 @@ export { check } from "./exercises/check";
 export type { CheckOptions } from "./exercises/check";
 export type { CheckResult } from "./exercises/types";
 export { expectRange, expectThat, expectEqual, changedKnobs, ExpectationError } from "./notebook/expect";
-export type { ExpectOptions, Knobs, Range } from "./notebook/expect";
+export type { ExpectOptions, Knobs, Range, Outcome } from "./notebook/expect";
 export { diagram, diagramSvg, diagramNames } from "./notebook/diagrams";
 export { attentionView, attentionText } from "./notebook/attentionView";
 export type { AttentionViewOptions } from "./notebook/attentionView";

@@ -21,6 +21,13 @@ function causalMask(n: number): Matrix {
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (j <= i ? 1 : 0)));
 }
 
+const matMul = (a: Matrix, b: Matrix): Matrix => a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+
+function selfAttentionLayer(x: Matrix, wq: Matrix, wk: Matrix, wv: Matrix, wo: Matrix, causal: boolean): Matrix {
+  const { output } = attention(matMul(x, wq), matMul(x, wk), matMul(x, wv), causal ? causalMask(x.length) : undefined);
+  return matMul(output, wo);
+}
+
 function attention(q: Matrix, k: Matrix, v: Matrix, mask?: Matrix): { weights: Matrix; output: Matrix } {
   const d = q[0].length;
   const weights = q.map((qi, i) =>
@@ -41,7 +48,7 @@ function mergeHeads(x: number[][][]): Matrix {
 
 const solutions: Record<string, unknown> = {
   "02-softmax": softmax,
-  "02-causal-mask": causalMask,
+  "02-self-attention-layer": selfAttentionLayer,
   "02-attention": attention,
   "02-split-heads": splitHeads,
   "02-merge-heads": mergeHeads,
@@ -53,7 +60,9 @@ const naiveSoftmax = (x: number[]) => {
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
 };
-const upperMask = (n: number) => causalMask(n).map((row, i) => row.map((_, j) => (j >= i ? 1 : 0))); // looks at the future
+const layerNoMask = (x: Matrix, wq: Matrix, wk: Matrix, wv: Matrix, wo: Matrix) => selfAttentionLayer(x, wq, wk, wv, wo, false); // ignores `causal`
+const layerNoProjection = (x: Matrix, wq: Matrix, wk: Matrix, wv: Matrix, _wo: Matrix, causal: boolean) =>
+  attention(matMul(x, wq), matMul(x, wk), matMul(x, wv), causal ? causalMask(x.length) : undefined).output; // forgets W_o
 const unscaled = (q: Matrix, k: Matrix, v: Matrix, mask?: Matrix) => attention(q.map((r) => r.map((x) => x * Math.sqrt(q[0].length))), k, v, mask); // forgets √d
 const ignoresMask = (q: Matrix, k: Matrix, v: Matrix) => attention(q, k, v);
 const naiveAttention = (q: Matrix, k: Matrix, v: Matrix, mask?: Matrix) => {
@@ -84,7 +93,8 @@ describe("chapter 02 exercises", () => {
 
   it.each([
     ["02-softmax", naiveSoftmax],
-    ["02-causal-mask", upperMask],
+    ["02-self-attention-layer", layerNoMask],
+    ["02-self-attention-layer", layerNoProjection],
     ["02-attention", unscaled],
     ["02-attention", ignoresMask],
     ["02-attention", naiveAttention],
@@ -99,6 +109,13 @@ describe("chapter 02 exercises", () => {
     const result = await check("02-softmax", naiveSoftmax, { quiet: true });
     const failed = result.cases.filter((c) => !c.passed).map((c) => c.label);
     expect(failed).toEqual(["large scores (naive exp overflows)", "very negative scores (naive exp underflows to 0/0)"]);
+  });
+
+  it("recognisable mistakes get a hint", async () => {
+    const noMask = await check("02-self-attention-layer", layerNoMask, { quiet: true });
+    expect(noMask.cases.find((c) => !c.passed)?.hint).toMatch(/causal mask/);
+    const noProjection = await check("02-self-attention-layer", layerNoProjection, { quiet: true });
+    expect(noProjection.cases.filter((c) => !c.passed).some((c) => /output projection/.test(c.hint ?? ""))).toBe(true);
   });
 
   it("building the cases leaks no tensors", () => {

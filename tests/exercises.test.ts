@@ -106,3 +106,13 @@ describe("check", () => {
     expect(scoreAnswers(ex, ex.cases(), round).passed).toBe(false);
   });
 });
+
+describe("hints for recognisable mistakes", () => {
+  it("a block count without biases is told so", async () => {
+    const result = await check("00-block-params", (d: number) => 12 * d * d + 4 * d, { quiet: true });
+    expect(result.cases[0].hint).toMatch(/biases/);
+    const counted = await check("00-gpt-params", (c: { vocabSize: number; contextLength: number; dModel: number; nLayers: number }) =>
+      2 * c.vocabSize * c.dModel + c.contextLength * c.dModel + c.nLayers * (12 * c.dModel ** 2 + 13 * c.dModel) + 2 * c.dModel, { quiet: true });
+    expect(counted.cases[0].hint).toMatch(/tied/);
+  });
+});

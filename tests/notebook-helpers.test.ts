@@ -31,7 +31,7 @@ import {
 describe("expectRange / expectThat", () => {
   it("passes quietly inside the range and prints value and range", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    expect(expectRange("loss", 2.2, { min: 1.8, max: 2.6 })).toBe(true);
+    expect(expectRange("loss", 2.2, { min: 1.8, max: 2.6 }).ok).toBe(true);
     expect(log.mock.calls[0][0]).toBe("✔ loss: 2.2 (expected 1.8 – 2.6)");
     log.mockRestore();
   });
@@ -47,7 +47,7 @@ describe("expectRange / expectThat", () => {
   it("after a knob changed: a box with expected, got, the changed knobs and the reason; returns false", () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const ok = expectRange("loss", 3.943, { max: 3.47 }, { knobs: [{ steps: 150 }, { nHeads: 2, other: 1 }], defaults: { steps: 400, nHeads: 4 }, hint: "fewer steps leave the loss higher" });
-    expect(ok).toBe(false);
+    expect(ok.ok).toBe(false);
     const text = log.mock.calls[0][0] as string;
     expect(text).toContain("expected (default knobs): ≤ 3.47");
     expect(text).toContain("got (your knobs):         3.94");

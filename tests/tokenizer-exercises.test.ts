@@ -48,7 +48,29 @@ function decodeWithMerges(ids: number[], merges: [number, number][]): string {
   return new TextDecoder().decode(Uint8Array.from(ids.flatMap((id) => vocab[id])));
 }
 
+/** The BPE loop as a learner writes it: count, take the most frequent (smallest on ties), merge, repeat. */
+function trainBpe(text: string, numMerges: number, tieBreak: "smallest" | "first" = "smallest", recount = true): [number, number][] {
+  let ids = Array.from(new TextEncoder().encode(text));
+  const merges: [number, number][] = [];
+  let counts = countPairs(ids);
+  for (let k = 0; k < numMerges; k++) {
+    if (recount) counts = countPairs(ids);
+    let best: [number, number] | null = null;
+    let bestCount = 0;
+    for (const [key, n] of counts) {
+      const pair = key.split(",").map(Number) as [number, number];
+      const better = n > bestCount || (tieBreak === "smallest" && n === bestCount && best !== null && (pair[0] < best[0] || (pair[0] === best[0] && pair[1] < best[1])));
+      if (better) [best, bestCount] = [pair, n];
+    }
+    if (best === null) break;
+    merges.push(best);
+    ids = mergePair(ids, best, 256 + k);
+  }
+  return merges;
+}
+
 const solutions: Record<string, unknown> = {
+  "01-train-bpe": trainBpe,
   "01-utf8-length": utf8Length,
   "01-count-pairs": countPairs,
   "01-merge-pair": mergePair,
@@ -67,10 +89,19 @@ describe("chapter 01 exercises", () => {
     ["01-utf8-length", (s: string) => s.length], // UTF-16 units, not bytes
     ["01-count-pairs", (ids: number[]) => new Map(ids.slice(1).map((b, i) => [`${ids[i]},${b}`, 1]))], // no counting
     ["01-merge-pair", (ids: number[], pair: [number, number], newId: number) => ids.map((x) => (x === pair[0] ? newId : x))],
+    ["01-train-bpe", (text: string, n: number) => trainBpe(text, n, "first")], // ties: first seen, not smallest
+    ["01-train-bpe", (text: string, n: number) => trainBpe(text, n, "smallest", false)], // never recounts
     ["01-encode-with-merges", (text: string) => Array.from(new TextEncoder().encode(text))], // ignores merges
     ["01-decode-with-merges", (ids: number[]) => String.fromCharCode(...ids)], // ids are not characters
   ] as Array<[string, unknown]>)("%s: a typical mistake fails", async (id, wrong) => {
     const result = await check(id, wrong, { quiet: true });
     expect(result.passed).toBe(false);
+  });
+
+  it("the BPE loop's typical mistakes get a hint", async () => {
+    const ties = await check("01-train-bpe", (text: string, n: number) => trainBpe(text, n, "first"), { quiet: true });
+    expect(ties.cases.filter((c) => !c.passed).some((c) => /ties/.test(c.hint ?? ""))).toBe(true);
+    const stale = await check("01-train-bpe", (text: string, n: number) => trainBpe(text, n, "smallest", false), { quiet: true });
+    expect(stale.cases.filter((c) => !c.passed).some((c) => /count the pairs again/.test(c.hint ?? ""))).toBe(true);
   });
 });

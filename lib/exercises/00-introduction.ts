@@ -21,6 +21,18 @@ export const exercises: Exercise[] = [
       { label: "GPT-2 small, d = 768", args: [768], expected: 7_087_872 },
       { label: "GPT-3, d = 12288", args: [12288], expected: blockParams(12288) },
     ],
+    hint: (got, expected, args) => {
+      const d = args[0] as number;
+      if (typeof got !== "number" || typeof expected !== "number") return undefined;
+      const missing = expected - got;
+      if (missing === 9 * d) return "off by exactly the biases (3d + d + 4d + d = 9d): each linear layer has a bias vector as long as its output";
+      if (missing === 4 * d) return "off by exactly the two LayerNorms (γ and β of width d, twice = 4d)";
+      if (missing === 13 * d) return "you counted only the matrices (12d²): add the biases (9d) and the LayerNorms (4d)";
+      if (missing === 4 * d * d + 4 * d) return "the attention part (4d² + 4d) is missing";
+      if (missing === 8 * d * d + 5 * d) return "the feed-forward part (8d² + 5d) is missing";
+      if (missing === 6 * d) return "one LayerNorm is γ and β (2d); a block has two, and the biases of W_q, W_k, W_v are 3d";
+      return undefined;
+    },
   },
   {
     id: "00-gpt-params",
@@ -43,6 +55,16 @@ export const exercises: Exercise[] = [
         expected: 100 * 16 + 8 * 16 + 2 * 16,
       },
     ],
+    hint: (got, expected, args) => {
+      const c = args[0] as { vocabSize: number; contextLength: number; dModel: number; nLayers: number };
+      if (typeof got !== "number" || typeof expected !== "number") return undefined;
+      const diff = got - expected;
+      if (diff === c.vocabSize * c.dModel) return "the output layer is tied to the token embedding: count that (vocabSize, dModel) matrix once";
+      if (-diff === c.vocabSize * c.dModel) return "the token embedding (vocabSize × dModel) is missing";
+      if (-diff === c.contextLength * c.dModel) return "the position embedding (contextLength × dModel) is missing";
+      if (-diff === 2 * c.dModel) return "the final LayerNorm (γ and β, 2 × dModel) is missing";
+      return undefined;
+    },
   },
   {
     id: "00-next-token-pairs",

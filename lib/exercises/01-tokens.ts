@@ -1,6 +1,6 @@
 /**
- * Chapter 01 exercises: UTF-8 byte counts, counting pairs, one merge, encoding
- * with given merges, decoding ids back to text. Expected values are written by
+ * Chapter 01 exercises: UTF-8 byte counts, counting pairs, one merge, the BPE
+ * training loop, encoding with given merges, decoding ids back to text. Expected values are written by
  * hand for the small cases and computed by the lib's reference tokenizer
  * (lib/tokenizer) for the rest.
  */
@@ -28,6 +28,11 @@ const LEARNED = new BPETokenizer({ pattern: "" }).train("the cat and the hat and
 
 function encodeRef(text: string, merges: Array<[number, number]>): number[] {
   return BPETokenizer.fromMerges(merges, { pattern: "" }).encode(text);
+}
+
+/** The lib's trainer (no split pattern, no special tokens): the first `numMerges` merges it learns from `text`. */
+function trainRef(text: string, numMerges: number): Array<[number, number]> {
+  return new BPETokenizer({ pattern: "" }).train(text, 256 + numMerges).merges.map(([a, b]) => [a, b] as [number, number]);
 }
 
 function decodeRef(ids: number[], merges: Array<[number, number]>): string {
@@ -74,6 +79,35 @@ export const exercises: Exercise[] = [
       { label: "empty", args: [[], [1, 2], 9], expected: [] },
       { label: "bytes of 한국", args: [bytesOf("한국"), [0xed, 0x95], 300], expected: merge(bytesOf("한국"), [0xed, 0x95], 300) },
     ],
+  },
+  {
+    id: "01-train-bpe",
+    title: "Train BPE: the merge loop",
+    points: 3,
+    cases: () => [
+      // aaabdaaabac: (a,a) ×4 first; then (a,b) and (256,a) both ×2 — the tie goes to the smaller pair (97, 98); then (256, 257).
+      { label: "minbpe's aaabdaaabac, 3 merges", args: ["aaabdaaabac", 3], expected: MINBPE_MERGES },
+      { label: "no merges", args: ["hello", 0], expected: [] },
+      { label: "stop when one token is left", args: ["ab", 3], expected: [[97, 98]] },
+      { label: "한한한: bytes ED 95 9C, three times", args: ["한한한", 3], expected: trainRef("한한한", 3) },
+      { label: "the source's sentence, 10 merges", args: ["은행 앞에 가서 돈을 찾았다. 은행에서 돈을 찾았다.", 10], expected: trainRef("은행 앞에 가서 돈을 찾았다. 은행에서 돈을 찾았다.", 10) },
+      { label: "English and Korean, 20 merges", args: ["the cat and the hat and the 한국 한국어", 20], expected: trainRef("the cat and the hat and the 한국 한국어", 20) },
+    ],
+    hint: (got, expected) => {
+      if (!Array.isArray(got) || !Array.isArray(expected)) return undefined;
+      const key = (p: unknown) => JSON.stringify(p);
+      const seen = new Set<string>();
+      for (const p of got) {
+        if (seen.has(key(p))) return `the pair ${key(p)} is merged twice: after each merge, count the pairs again on the merged ids (not on the original bytes)`;
+        seen.add(key(p));
+      }
+      const i = got.findIndex((p, k) => key(p) !== key(expected[k]));
+      if (i >= 0 && i < expected.length && Array.isArray(got[i]) && new Set(expected.slice(i).map(key)).has(key(got[i]))) {
+        return `merge ${i} picks ${key(got[i])} but ${key(expected[i])} is as frequent: on ties, take the smallest pair (compare a, then b)`;
+      }
+      if (got.length > 0 && Array.isArray(got[0]) && (got[0] as number[]).some((x) => x >= 256) && i === 0) return "merge 0 must be a pair of bytes (ids 0–255): start from the UTF-8 bytes of the text";
+      return undefined;
+    },
   },
   {
     id: "01-encode-with-merges",

@@ -1,7 +1,8 @@
 /**
- * Chapter 02 exercises: a numerically stable softmax, the causal mask, scaled
- * dot-product attention on plain arrays (with an optional mask), and splitting /
- * merging attention heads. Expected values are written by hand for the small
+ * Chapter 02 exercises: a numerically stable softmax, scaled dot-product
+ * attention on plain arrays (with an optional mask), a whole self-attention layer
+ * from X with learned projections (Q = X·W_q, …, the output projection W_o), and
+ * splitting / merging attention heads. Expected values are written by hand for the small
  * cases and computed by the lib's reference code (tf.softmax,
  * lib/model/attention's scaledDotProductAttention, causalMask, splitHeads,
  * mergeHeads) for the rest — never by a learner-style solution.
@@ -48,6 +49,26 @@ function libMergeHeads(x: number[][][]): Matrix {
   return tf.tidy(() => mergeHeads(tf.tensor4d([x])).arraySync());
 }
 
+/** x (T, d) → softmax(Q Kᵀ / √d_k [+ causal mask]) V W_o with the lib's attention; wo null = no output projection. */
+function libSelfAttentionLayer(x: Matrix, wq: Matrix, wk: Matrix, wv: Matrix, wo: Matrix | null, causal: boolean, scaled = true): Matrix {
+  return tf.tidy(() => {
+    const X = tf.tensor2d(x);
+    const dk = wq[0].length;
+    const q = tf.matMul(X, tf.tensor2d(wq));
+    const k = tf.matMul(X, tf.tensor2d(wk));
+    const v = tf.matMul(X, tf.tensor2d(wv));
+    const { output } = scaledDotProductAttention(scaled ? q : tf.mul(q, Math.sqrt(dk)), k, v, causal ? causalMask(x.length) : null);
+    return (wo ? tf.matMul(output, tf.tensor2d(wo)) : output).arraySync() as Matrix;
+  });
+}
+
+/** Round numbers to 4 decimals (for recognising a mistake, not for scoring). */
+function roundDeep(v: unknown): unknown {
+  if (typeof v === "number") return Math.round(v * 1e4) / 1e4;
+  if (Array.isArray(v)) return v.map(roundDeep);
+  return v;
+}
+
 const E = Math.E;
 
 export const exercises: Exercise[] = [
@@ -65,17 +86,6 @@ export const exercises: Exercise[] = [
       { label: "very negative scores (naive exp underflows to 0/0)", args: [[-1000, -1000, -1000]], expected: [1 / 3, 1 / 3, 1 / 3] },
       { label: "a masked score (−Infinity) gets weight 0", args: [[0, -Infinity, 0]], expected: [0.5, 0, 0.5] },
       { label: "mixed", args: [[3.5, -2, 0.25, 10]], expected: libSoftmax([3.5, -2, 0.25, 10]) },
-    ],
-  },
-  {
-    id: "02-causal-mask",
-    title: "The causal mask",
-    points: 1,
-    cases: () => [
-      { label: "one token", args: [1], expected: [[1]] },
-      { label: "three tokens", args: [3], expected: [[1, 0, 0], [1, 1, 0], [1, 1, 1]] },
-      { label: "six tokens", args: [6], expected: libCausalMask(6) },
-      { label: "no tokens", args: [0], expected: [] },
     ],
   },
   {
@@ -115,6 +125,40 @@ export const exercises: Exercise[] = [
         { label: "large scores", args: [qBig, kBig, vBig], expected: libAttention(qBig, kBig, vBig) },
         { label: "large scores, causal", args: [qBig, kBig, vBig, libCausalMask(3)], expected: libAttention(qBig, kBig, vBig, libCausalMask(3)) },
       ];
+    },
+  },
+  {
+    id: "02-self-attention-layer",
+    title: "A self-attention layer: from X with learned projections",
+    points: 3,
+    tolerance: 1e-5,
+    cases: () => {
+      const rng = new Rng(2005);
+      const make = (T: number, d: number, dk: number, causal: boolean, scale = 0.5) => {
+        const x = randomMatrix(rng, T, d);
+        const wq = randomMatrix(rng, d, dk, scale);
+        const wk = randomMatrix(rng, d, dk, scale);
+        const wv = randomMatrix(rng, d, dk, scale);
+        const wo = randomMatrix(rng, dk, d, scale);
+        return { args: [x, wq, wk, wv, wo, causal], expected: libSelfAttentionLayer(x, wq, wk, wv, wo, causal) };
+      };
+      const I2 = [[1, 0], [0, 1]];
+      return [
+        // W_v = W_o = I and equal scores: each output is the mean of the rows it may see.
+        { label: "zero W_q: equal weights, causal → running mean of X", args: [[[1, 2], [3, 4], [5, 0]], [[0, 0], [0, 0]], I2, I2, I2, true], expected: [[1, 2], [2, 3], [3, 2]] },
+        { label: "zero W_q, not causal → every row is the mean of X", args: [[[1, 2], [3, 4], [5, 0]], [[0, 0], [0, 0]], I2, I2, I2, false], expected: [[3, 2], [3, 2], [3, 2]] },
+        { label: "4 tokens, d 3 → d_k 2, causal", ...make(4, 3, 2, true) },
+        { label: "5 tokens, d 4 → d_k 4, not causal", ...make(5, 4, 4, false) },
+        { label: "6 tokens, d 8 → d_k 4, causal", ...make(6, 8, 4, true, 1) },
+      ];
+    },
+    hint: (got, _expected, args) => {
+      const [x, wq, wk, wv, wo, causal] = args as [Matrix, Matrix, Matrix, Matrix, Matrix, boolean];
+      const same = (a: unknown, b: Matrix) => JSON.stringify(roundDeep(a)) === JSON.stringify(roundDeep(b));
+      if (same(got, libSelfAttentionLayer(x, wq, wk, wv, wo, !causal))) return causal ? "this is the answer without the causal mask: query i may only look at keys j ≤ i" : "this is the causal answer, but this case has causal = false";
+      if (same(got, libSelfAttentionLayer(x, wq, wk, wv, wo, causal, false))) return "the scores are not divided by √d_k (d_k = the width of Q and K, W_q's column count)";
+      if (same(got, libSelfAttentionLayer(x, wq, wk, wv, null, causal))) return "the result is weights · V without the output projection: multiply by W_o last";
+      return undefined;
     },
   },
   {

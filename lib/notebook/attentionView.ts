@@ -9,7 +9,7 @@
  * draws them (no network, no libraries), so it works offline and in the static site.
  * The text/plain fallback lists, per head, where each token looks most.
  */
-import { escapeHtml, newDisplayId, showHtml } from "./display";
+import { escapeHtml, newDisplayId, quietInKernel, showHtml } from "./display";
 
 export interface AttentionViewOptions {
   title?: string;
@@ -87,5 +87,5 @@ function draw(){
 draw();})();</script></div>`;
   const text = `${opts.title ? opts.title + "\n" : ""}Attention view (text): where each token looks most, per layer and head\n${attentionText(tokens, maps)}`;
   if (!opts.silent) showHtml(html, text);
-  return { html, text };
+  return quietInKernel({ html, text });
 }

@@ -12,12 +12,12 @@
  *   course's tests catch the regression).
  * - Outside the range after the learner CHANGED a knob: an amber box — what was
  *   expected, what came out, which knobs differ from the defaults, the likely reason —
- *   and the notebook goes on. The function returns false, so later cells can adapt.
+ *   and the notebook goes on. The result's `ok` is false, so later cells can adapt.
  *
  * `defaults` are the knob values the range was measured with. Only the keys listed
  * there are compared, so one knobs object can hold more settings than a check uses.
  */
-import { escapeHtml, showHtml } from "./display";
+import { escapeHtml, quietInKernel, showHtml } from "./display";
 
 export type Knobs = Record<string, unknown>;
 
@@ -34,6 +34,15 @@ export interface ExpectOptions {
   unit?: string;
   /** Print nothing when the check passes (default false). */
   quiet?: boolean;
+}
+
+/** What a check returns: `ok` is whether the value was as expected (shows nothing when it is a cell's last value). */
+export interface Outcome {
+  ok: boolean;
+}
+
+function outcome(ok: boolean): Outcome {
+  return quietInKernel({ ok });
 }
 
 export interface Range {
@@ -81,13 +90,13 @@ export class ExpectationError extends Error {
  * The general form: `ok` says whether the measurement is as expected; `expected` and
  * `got` are the texts shown. Returns `ok`. Throws when it fails under the default knobs.
  */
-export function expectThat(what: string, ok: boolean, expected: string, got: string, opts: ExpectOptions = {}): boolean {
+export function expectThat(what: string, ok: boolean, expected: string, got: string, opts: ExpectOptions = {}): Outcome {
   if (ok) {
     if (!opts.quiet) {
       const text = `✔ ${what}: ${got} (expected ${expected})`;
       showHtml(`<div style="font-family:monospace;font-size:12px;color:#15803d">${escapeHtml(text)}</div>`, text);
     }
-    return true;
+    return outcome(true);
   }
   const changed = changedKnobs(opts.knobs, opts.defaults);
   const hint = opts.hint ? ` Likely reason: ${opts.hint}` : "";
@@ -113,17 +122,17 @@ export function expectThat(what: string, ok: boolean, expected: string, got: str
     (opts.hint ? row("likely reason", escapeHtml(opts.hint)) : "") +
     `</table><small>The cells below use your numbers; the prose describes the defaults.</small></div>`;
   showHtml(html, text);
-  return false;
+  return outcome(false);
 }
 
 /** `got` should lie in `range` (inclusive). See the file comment. */
-export function expectRange(what: string, got: number, range: Range, opts: ExpectOptions = {}): boolean {
+export function expectRange(what: string, got: number, range: Range, opts: ExpectOptions = {}): Outcome {
   const ok = Number.isFinite(got) && (range.min === undefined || got >= range.min) && (range.max === undefined || got <= range.max);
   return expectThat(what, ok, rangeText(range, opts), num(got, opts), opts);
 }
 
 /** `got` should equal `expected` exactly (integers, strings, small arrays). */
-export function expectEqual(what: string, got: unknown, expected: unknown, opts: ExpectOptions = {}): boolean {
+export function expectEqual(what: string, got: unknown, expected: unknown, opts: ExpectOptions = {}): Outcome {
   const g = typeof got === "number" ? num(got, opts) : JSON.stringify(got);
   const e = typeof expected === "number" ? num(expected, opts) : JSON.stringify(expected);
   return expectThat(what, JSON.stringify(got) === JSON.stringify(expected), e, g, opts);

@@ -5,8 +5,9 @@
  * Every helper builds a plotly figure and returns it as a `Figure`. Inside a
  * kernel it is also shown as ONE display bundle with three representations:
  *   - application/vnd.plotly.v1+json — JupyterLab/VS Code with a plotly renderer;
- *   - text/html — a <div> plus a script; plotly.js itself is inlined (from the
- *     npm package, never a CDN) in the first plot of each kernel session;
+ *   - text/html — a <div> plus a small script; plotly.js is not in the output: the
+ *     script loads it once per page from the Jupyter server (`npm start` serves the npm
+ *     package's copy; never a CDN), so every plot draws after a reload or reopening;
  *   - text/plain — a one-line summary, for terminals and text-only front ends.
  * Outside a kernel (tests, scripts) the figure's summary is printed instead.
  */
@@ -32,8 +33,6 @@ export interface AxisOptions {
   silent?: boolean;
 }
 
-let plotlyInlined = false;
-
 function plotlySource(): string {
   const file = require.resolve("plotly.js-dist-min/plotly.min.js");
   return fs.readFileSync(file, "utf8");
@@ -44,24 +43,51 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
-/** The text/html representation of a figure (exported for tests). */
-export function figureHtml(fig: Figure, includePlotly: boolean): string {
+/** Where a plot's loader looks for plotly.js (relative to the Jupyter server's base URL; exported for tests). */
+export const PLOTLY_STATIC_PATH = "static/plotly.min.js";
+
+/**
+ * The tiny script every plot carries instead of plotly.js itself. When the page has no
+ * `window.Plotly` yet (a new page on a running kernel, a reopened saved notebook, cleared
+ * earlier outputs) it loads plotly.js ONCE per page, offline, from the Jupyter server that
+ * serves the notebook — `npm start` serves the npm package's copy at <base>/static/plotly.min.js —
+ * or from a `plotly.min.js` next to an exported HTML file. It finds the base URL the way
+ * JupyterLab (the jupyter-config-data element) and Notebook 6 (body data-base-url) publish it.
+ */
+const PLOTLY_LOADER =
+  `function(){var w=window;if(w.Plotly)return Promise.resolve();if(w.__tinyLlmPlotly)return w.__tinyLlmPlotly;` +
+  `var base="/";try{var c=document.getElementById("jupyter-config-data");var b=document.body&&document.body.getAttribute("data-base-url");` +
+  `if(c)base=JSON.parse(c.textContent).baseUrl||base;else if(b)base=b;}catch(e){}` +
+  `var urls=[base.replace(/\\/?$/,"/")+${JSON.stringify(PLOTLY_STATIC_PATH)},"plotly.min.js"];` +
+  `var p=new Promise(function(ok,no){(function next(i){if(w.Plotly)return ok();if(i>=urls.length)return no(new Error("plotly.js not found"));` +
+  `fetch(urls[i],{credentials:"same-origin"}).then(function(r){if(!r.ok)throw new Error(String(r.status));return r.text();}).then(function(t){` +
+  `if(t.indexOf("window.Plotly")<0)throw new Error("not plotly.js");(new Function("module","exports","define",t)).call(w);if(!w.Plotly)throw new Error("no Plotly");ok();` +
+  `}).catch(function(){next(i+1);});})(0);});w.__tinyLlmPlotly=p;p.catch(function(){w.__tinyLlmPlotly=null;});return p;}`;
+
+/**
+ * The text/html representation of a figure (exported for tests): a <div> and a small script
+ * that draws it, loading plotly.js first when the page lacks it (see PLOTLY_LOADER).
+ * `includePlotly` inlines plotly.js itself (≈4.8 MB) for a file that must work with no server.
+ */
+export function figureHtml(fig: Figure, includePlotly = false): string {
   const id = "tiny-llm-plot-" + newDisplayId();
   const config = { responsive: true, displaylogo: false };
-  const loader = includePlotly ? `<script type="text/javascript">${plotlySource()}</script>\n` : "";
+  const inline = includePlotly ? `<script type="text/javascript">${plotlySource()}</script>\n` : "";
   const height = (fig.layout.height as number | undefined) ?? 420;
+  const failed =
+    "Plot not drawn: plotly.js could not be loaded. Open the notebook through npm start (its Jupyter serves plotly.js), " +
+    "or install the plotly JupyterLab extension (pip install plotly), then rerun this cell.";
   return (
-    loader +
-    `<div id="${id}" style="width:100%;height:${height}px"></div>\n` +
-    `<script type="text/javascript">(function(){var tries=0;function draw(){` +
-    `if(window.Plotly){window.Plotly.newPlot(${JSON.stringify(id)},${scriptJson(fig.data)},${scriptJson(fig.layout)},${scriptJson(config)});}` +
-    `else if(++tries<200){setTimeout(draw,50);}` +
-    `else{document.getElementById(${JSON.stringify(id)}).textContent=${scriptJson("Plot not drawn: plotly.js is not loaded. Rerun the first plotting cell of this notebook.")};}}draw();})();</script>`
+    inline +
+    `<div id="${id}" class="tiny-llm-plot" style="width:100%;height:${height}px"></div>\n` +
+    `<script type="text/javascript">(function(){var id=${JSON.stringify(id)};` +
+    `function draw(){var el=document.getElementById(id);if(el)window.Plotly.newPlot(el,${scriptJson(fig.data)},${scriptJson(fig.layout)},${scriptJson(config)});}` +
+    `(${PLOTLY_LOADER})().then(draw,function(){var el=document.getElementById(id);if(el)el.textContent=${scriptJson(failed)};});})();</script>`
   );
 }
 
 /** The full mime bundle for a figure (exported for tests). */
-export function figureBundle(fig: Figure, includePlotly: boolean): MimeBundle {
+export function figureBundle(fig: Figure, includePlotly = false): MimeBundle {
   return {
     "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout, config: { responsive: true } },
     "text/html": figureHtml(fig, includePlotly),
@@ -72,8 +98,7 @@ export function figureBundle(fig: Figure, includePlotly: boolean): MimeBundle {
 /** Display a figure (in a kernel) or print its summary (elsewhere). Returns the figure. */
 export function show(fig: Figure): Figure {
   if (inKernel()) {
-    displayBundle(figureBundle(fig, !plotlyInlined));
-    plotlyInlined = true;
+    displayBundle(figureBundle(fig));
   } else {
     console.log(fig.summary);
   }

@@ -21,7 +21,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { readNotebookFile } from "../grader/course";
+import { CourseError, readNotebookFile } from "../grader/course";
 import { cellSource, gradeId, isSolutionCell, Notebook, notebookText, parseNotebook } from "../grader/notebook";
 import { makeStudentNotebook } from "../grader/student";
 import { courseNotebookFiles, repoRoot } from "../paths";
@@ -100,9 +100,27 @@ export function ensureWorkspaceLib(dir: string, libDir: string): string | null {
   return `lib → ${fs.readlinkSync(link)}`;
 }
 
+/**
+ * tslab type-checks `lib/…` at its path through the link, so TypeScript looks for the lib's
+ * packages in node_modules folders above the WORKSPACE. Inside the checkout it finds the
+ * checkout's; a workspace elsewhere gets a `node_modules` link to it.
+ */
+export function ensureNodeModules(dir: string, root: string): void {
+  const inside = !path.relative(fs.realpathSync(root), fs.realpathSync(dir)).startsWith("..");
+  const link = path.join(dir, "node_modules");
+  if (inside || fs.existsSync(link)) return;
+  try {
+    fs.lstatSync(link);
+    fs.unlinkSync(link); // a dangling link
+  } catch {
+    /* absent */
+  }
+  fs.symlinkSync(path.join(root, "node_modules"), link, process.platform === "win32" ? "junction" : "dir");
+}
+
 export interface SyncEvent {
   chapter: string;
-  kind: "added" | "restored" | "updated" | "kept" | "offered" | "unchanged";
+  kind: "added" | "restored" | "updated" | "kept" | "offered" | "unchanged" | "skipped";
   message: string;
 }
 
@@ -113,6 +131,8 @@ export interface SyncOptions {
   dir?: string;
   /** Course notebooks folder (default: <root>/notebooks). */
   notebooks?: string;
+  /** The lib the workspace links to (default: <root>/lib; tests may pass a frozen copy). */
+  lib?: string;
   log?: (line: string) => void;
 }
 
@@ -134,16 +154,28 @@ export function syncWorkspace(opts: SyncOptions = {}): { dir: string; events: Sy
   if (files.length === 0) throw new WorkspaceError(`No course notebooks (NN-name.ipynb) in ${notebooks}.`);
   const created = !fs.existsSync(dir);
   fs.mkdirSync(dir, { recursive: true });
-  const libChange = ensureWorkspaceLib(dir, path.join(root, "lib"));
+  const libChange = ensureWorkspaceLib(dir, opts.lib ?? path.join(root, "lib"));
+  ensureNodeModules(dir, root);
   if (created) log(`created your workspace ${dir} (student versions: the exercises start unsolved)`);
   else if (libChange) log(`repaired ${libChange}`);
 
   const manifest = readManifest(dir);
   const events: SyncEvent[] = [];
   for (const file of files) {
-    const { name, notebook } = readNotebookFile(file);
-    const chapter = `${name}.ipynb`;
-    const student = makeStudentNotebook(notebook, name);
+    const chapter = path.basename(file);
+    let name: string;
+    let student: Notebook;
+    try {
+      const read = readNotebookFile(file);
+      name = read.name;
+      student = makeStudentNotebook(read.notebook, name);
+    } catch (err) {
+      // One broken course notebook must not keep the learner from the others.
+      if (!(err instanceof CourseError)) throw err;
+      events.push({ chapter, kind: "skipped", message: `skipped ${chapter}: its student version cannot be made (${err.message})` });
+      log(`skipped ${chapter}: its student version cannot be made (${err.message}); your copy, if any, is untouched`);
+      continue;
+    }
     const text = notebookText(student);
     const want = cellsHash(student);
     const target = path.join(dir, chapter);

@@ -97,6 +97,12 @@ async def run(args, result):
         failure("startup" if not result.get("kernelStarted") else "error", current["index"], type(e).__name__, str(e), [])
     finally:
         if args.save:
+            # Record how the run went in the saved copy, so `npm run site` renders only complete runs.
+            nb.metadata["tiny_llm_run"] = {
+                "completed": bool(result.get("completed")) and "failure" not in result,
+                "codeCells": len(code_cells),
+                "executed": result.get("executed", 0),
+            }
             nbformat.write(nb, args.save)
 
 

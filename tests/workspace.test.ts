@@ -25,6 +25,7 @@ function courseCopy(chapters = ["00-introduction", "01-tokens"]): { course: stri
   fs.mkdirSync(path.join(course, "notebooks"));
   fs.symlinkSync(path.join(root, "lib"), path.join(course, "lib"));
   for (const c of chapters) fs.copyFileSync(path.join(root, "notebooks", `${c}.ipynb`), path.join(course, "notebooks", `${c}.ipynb`));
+  fs.writeFileSync(path.join(course, "notebooks", "glossary.md"), "# Glossary\n");
   return { course, ws: path.join(course, "workspace") };
 }
 
@@ -54,6 +55,8 @@ describe("the learner's workspace", () => {
     expect(fs.existsSync(path.join(ws, "lib", "notebook.ts"))).toBe(true);
     expect(fs.realpathSync(path.join(ws, "lib"))).toBe(fs.realpathSync(path.join(root, "lib")));
     expect(fs.existsSync(path.join(ws, MANIFEST))).toBe(true);
+    // The course's other pages the chapters link to come along.
+    expect(fs.readFileSync(path.join(ws, "glossary.md"), "utf8")).toBe("# Glossary\n");
     // A second start changes nothing.
     const again = syncWorkspace({ root: course, dir: ws, ...quiet });
     expect(again.events.every((e) => e.kind === "unchanged")).toBe(true);

@@ -41,6 +41,8 @@ interface ManifestEntry {
 interface Manifest {
   about: string;
   chapters: Record<string, ManifestEntry>;
+  /** Other course pages copied in (glossary.md …): file → hash of the text given. */
+  pages?: Record<string, string>;
 }
 
 /** Default workspace folder: $TINY_LLM_WORKSPACE, else <checkout>/workspace. */
@@ -224,6 +226,20 @@ export function syncWorkspace(opts: SyncOptions = {}): { dir: string; events: Sy
       `${chapter} has your changes and the course's version of it changed: your file is untouched; the new version is beside it as ${offeredFile}. ` +
         `Compare them and copy what you want across (npm run workspace -- compare ${name.slice(0, 2)} shows your answers next to the reference).`,
     );
+  }
+  // The course's other pages (glossary.md …), which the chapters link to: same rule, never overwrite an edited one.
+  const pages = (manifest.pages = manifest.pages ?? {});
+  for (const page of fs.readdirSync(notebooks).filter((f) => f.endsWith(".md")).sort()) {
+    const want = fs.readFileSync(path.join(notebooks, page), "utf8");
+    const wantHash = createHash("sha256").update(want).digest("hex");
+    const target = path.join(dir, page);
+    const have = fs.existsSync(target) ? createHash("sha256").update(fs.readFileSync(target, "utf8")).digest("hex") : null;
+    if (have === wantHash) pages[page] = wantHash;
+    else if (have === null || have === pages[page]) {
+      writeAtomic(target, want);
+      pages[page] = wantHash;
+      if (!created) log(`${have === null ? "added" : "updated"} ${page}`);
+    } else if (pages[page] !== undefined) log(`${page}: you changed it, so the course's new version was not copied (it is ${path.join(notebooks, page)})`);
   }
   writeAtomic(path.join(dir, MANIFEST), JSON.stringify(manifest, null, 1) + "\n");
   return { dir, events };

@@ -248,7 +248,29 @@ function encoderDecoder(): string {
   return card(860, 372, "Encoder, decoder, decoder-only", b);
 }
 
+function stages(): string {
+  const b: string[] = [];
+  const y = 62;
+  b.push(box(20, y, 220, 70, "1. pre-training (사전 학습)", "blue", "next-token prediction on raw text"));
+  b.push(arrow(240, y + 35, 290, y + 35));
+  b.push(box(290, y, 220, 70, "2. fine-tuning (미세 조정)", "green", "questions → good answers"));
+  b.push(arrow(510, y + 35, 560, y + 35));
+  b.push(box(560, y, 240, 70, "3. RLHF (강화 학습)", "amber", "rankings → reward model → tuning"));
+  b.push(text(130, y + 92, "self-supervised: no labels", { size: 11, colour: MUTED }));
+  b.push(text(130, y + 108, "chapters 01–06", { size: 11, colour: MUTED }));
+  b.push(text(400, y + 92, "supervised: written examples", { size: 11, colour: MUTED }));
+  b.push(text(400, y + 108, "chapter 07", { size: 11, colour: MUTED }));
+  b.push(text(680, y + 92, "human preferences (or AI: RLAIF, DPO)", { size: 11, colour: MUTED }));
+  b.push(text(680, y + 108, "chapter 08", { size: 11, colour: MUTED }));
+  b.push(text(410, y + 140, "scale brings in-context learning; following instructions comes mostly from stages 2 and 3", { size: 12, colour: MUTED }));
+  return card(820, 225, "How an LLM is trained: three stages", b);
+}
+
 const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {
+  stages: {
+    svg: stages,
+    text: "Three training stages: 1. pre-training (next-token prediction on raw text, self-supervised; chapters 01–06) → 2. fine-tuning on written examples (chapter 07) → 3. RLHF: rankings → reward model → tuning (chapter 08).",
+  },
   tokenization: {
     svg: tokenization,
     text: "Tokenization: text (은행 앞에) → UTF-8 bytes (EC 9D 80 ED 96 89 20 …, 3 per Hangul syllable) → BPE merges applied in the order they were learned → token ids. Decoding reverses it: ids → bytes → text.",

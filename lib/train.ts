@@ -26,3 +26,5 @@ export { learningRate } from "./training/schedule";
 export type { ScheduleOptions } from "./training/schedule";
 export { pretrain, trainCorpusCharModel, CORPUS_CHAR_RECIPE } from "./training/recipes";
 export type { PretrainKnobs, CorpusRun } from "./training/recipes";
+export { translationData, numberAlignment, decoderOnlyExamples, makeTranslator, translatorTask, exactMatches, exactMatchRate, translate, crossAttentionMap, rowsAllCorrect, SPECIAL_TOKENS } from "./training/translation";
+export type { AlignedToken, TranslationData, TranslationPair, TranslationKind, TranslatorVariant, TranslatorSize } from "./training/translation";

@@ -6,8 +6,9 @@ import { exercises as ch00 } from "./00-introduction";
 import { exercises as ch01 } from "./01-tokens";
 import { exercises as ch02 } from "./02-self-attention";
 import { exercises as ch03 } from "./03-transformer";
+import { exercises as ch04 } from "./04-encoder-decoder";
 
-export const allExercises: Exercise[] = [...ch00, ...ch01, ...ch02, ...ch03];
+export const allExercises: Exercise[] = [...ch00, ...ch01, ...ch02, ...ch03, ...ch04];
 
 /** The exercise with this id, or an error listing the known ids. */
 export function findExercise(id: string): Exercise {

@@ -149,7 +149,7 @@ function causalMask(): string {
   b.push(text(tx, 125, "1 = allowed (key j ≤ query i)", { anchor: "start", size: 13 }));
   b.push(text(tx, 150, "0 = the future: its score becomes −∞,", { anchor: "start", size: 13 }));
   b.push(text(tx, 170, "so its softmax weight is exactly 0.", { anchor: "start", size: 13 }));
-  b.push(text(tx, 205, "돈을 (row 4) sees 은행 앞에 가서 돈을,", { anchor: "start", size: 13 }));
+  b.push(text(tx, 205, "The row of 돈을 sees 은행 앞에 가서 돈을,", { anchor: "start", size: 13 }));
   b.push(text(tx, 225, "never 찾았다: that is what it must predict.", { anchor: "start", size: 13 }));
   b.push(text(tx, 260, "A model with this mask is decoder-only and", { anchor: "start", size: 13 }));
   b.push(text(tx, 280, "autoregressive: it writes one token at a time,", { anchor: "start", size: 13 }));

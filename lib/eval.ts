@@ -6,6 +6,8 @@
  *   characterAccuracy         1 − edit distance / reference length (≥ 0): partial credit per character
  *   editDistance              Levenshtein distance between two strings (by code point) or id lists
  *   mean                      the average of a list (NaN for an empty one)
+ *   distinctN                 share of distinct n-grams (diversity of generated text)
+ *   repeatedNgramRate         share of n-grams seen before in the same text (loops)
  *
  * The validation loss of a language model is `estimateLoss` in lib/train.
  */
@@ -40,4 +42,28 @@ export function characterAccuracy(prediction: string, reference: string): number
 
 export function mean(values: number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+/** Share of distinct n-grams among all n-grams of a token sequence (1 = no n-gram repeats; 0 for too short a sequence). */
+export function distinctN(tokens: ArrayLike<number | string>, n: number): number {
+  const grams = ngrams(tokens, n);
+  return grams.length ? new Set(grams).size / grams.length : 0;
+}
+
+/** Share of n-grams that already occurred earlier in the sequence (a measure of loops). */
+export function repeatedNgramRate(tokens: ArrayLike<number | string>, n: number): number {
+  const grams = ngrams(tokens, n);
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (const g of grams) {
+    if (seen.has(g)) repeats++;
+    seen.add(g);
+  }
+  return grams.length ? repeats / grams.length : 0;
+}
+
+function ngrams(tokens: ArrayLike<number | string>, n: number): string[] {
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`n must be a whole number ≥ 1, got ${n}.`);
+  const list = Array.from(tokens, String);
+  return Array.from({ length: Math.max(0, list.length - n + 1) }, (_, i) => list.slice(i, i + n).join("\u0000"));
 }

@@ -148,3 +148,11 @@ describe("attention view and head probes", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe("diagrams on one page", () => {
+  it("use their own arrow-marker ids", () => {
+    const ids = diagramNames().map((n) => diagramSvg(n).match(/<marker id="([^"]+)"/)?.[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const n of diagramNames()) expect(diagramSvg(n)).not.toContain("url(#arrow)");
+  });
+});

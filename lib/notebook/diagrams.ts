@@ -306,7 +306,8 @@ export function diagramNames(): string[] {
 export function diagramSvg(name: string): string {
   const d = DIAGRAMS[name];
   if (!d) throw new Error(`no diagram "${name}"; known: ${diagramNames().join(", ")}`);
-  return d.svg();
+  // One marker id per diagram: a page (the static site) may inline several SVGs.
+  return d.svg().replace(/id="arrow"/g, `id="arrow-${name}"`).replace(/url\(#arrow\)/g, `url(#arrow-${name})`);
 }
 
 /** Show a diagram in the notebook (SVG, with a text description for text-only front ends). */

@@ -127,6 +127,7 @@ describe("attention view and head probes", () => {
     expect(view.html).toContain('"tokens":["은행"," 앞에"," 가서"," 돈을"]');
     expect(view.html).not.toMatch(/https?:|src=/);
     expect(view.text).toContain("L1.H1:");
+    expect(view.html).toMatch(/data-role="caption"[^>]*>L0\.H0: /); // a still picture for pages that run no scripts
     expect(attentionText(["a", "b"], [[[[1, 0], [0.3, 0.7]]]])).toBe("L0.H0: a→a 1.00, b→b 0.70");
     expect(() => attentionView(["a"], maps, { silent: true })).toThrow(/not 1×1/);
     expect(tf.memory().numTensors).toBe(before);

@@ -42,6 +42,42 @@ export function attentionText(tokens: string[], maps: number[][][][]): string {
   return lines.join("\n");
 }
 
+function shade(w: number): string {
+  const a = Math.max(0, Math.min(1, w));
+  const mix = (lo: number) => Math.round(255 - a * (255 - lo));
+  return `rgb(${mix(29)},${mix(78)},${mix(216)})`;
+}
+
+const label = (t: string) => escapeHtml(t.replace(/ /g, "\u00a0") || "\u2205");
+
+/** The view's first picture as plain HTML (what the script draws), for pages that do not run scripts. */
+function prerender(tokens: string[], maps: number[][][][], q: number, L: number, H: number): { tokens: string; caption: string; grid: string } {
+  const row = maps[L][H][q];
+  const spans = tokens
+    .map((t, j) => {
+      const w = j <= q ? row[j] : 0;
+      const style = `padding:2px 4px;margin:0 2px;border-radius:4px;border:2px solid ${j === q ? "#dc2626" : "transparent"};background:${j <= q ? shade(w) : "#f1f5f9"};color:${j <= q ? (w > 0.45 ? "#fff" : "#1e293b") : "#94a3b8"}`;
+      return `<span style="${style}">${label(t)}</span>`;
+    })
+    .join("");
+  let best = 0;
+  for (let j = 1; j <= q; j++) if (row[j] > row[best]) best = j;
+  const caption = `L${L}.H${H}: ${label(tokens[q])} looks most at ${label(tokens[best])} (${row[best].toFixed(2)})`;
+  const head = `<tr><td></td>${maps[0].map((_, h) => `<td style="padding:2px 6px;color:#475569">head ${h}</td>`).join("")}</tr>`;
+  const body = maps
+    .map((layer, l) => {
+      const cells = layer
+        .map((hd, h) => {
+          const strip = hd[q].slice(0, q + 1).map((w) => `<span style="display:inline-block;width:12px;height:12px;margin-right:1px;background:${shade(w)};border:1px solid #cbd5e1"></span>`).join("");
+          return `<td style="padding:3px;border:2px solid ${l === L && h === H ? "#dc2626" : "#e2e8f0"}">${strip}</td>`;
+        })
+        .join("");
+      return `<tr><td style="padding:2px 6px;color:#475569">layer ${l}</td>${cells}</tr>`;
+    })
+    .join("");
+  return { tokens: spans, caption, grid: `<table style="border-collapse:collapse;font-size:11px">${head}${body}</table>` };
+}
+
 /** Show the view; returns its HTML and text. `maps` is [layer][head][query][key]. */
 export function attentionView(tokens: string[], maps: number[][][][], opts: AttentionViewOptions = {}): AttentionView {
   const T = tokens.length;
@@ -51,19 +87,22 @@ export function attentionView(tokens: string[], maps: number[][][][], opts: Atte
     }),
   );
   const id = `attn-${newDisplayId()}`;
+  const q0 = opts.query ?? T - 1;
+  const [L0, H0] = opts.head ?? [0, 0];
+  const staticView = prerender(tokens, maps, q0, L0, H0);
   const rounded = maps.map((layer) => layer.map((head) => head.map((row) => row.map((v) => Math.round(v * 1000) / 1000))));
   const data = JSON.stringify({ tokens, maps: rounded, query: opts.query ?? T - 1, head: opts.head ?? [0, 0] }).replace(/</g, "\\u003c");
   const title = opts.title ? `<div style="font-weight:bold;margin-bottom:6px">${escapeHtml(opts.title)}</div>` : "";
   const html = `<div id="${id}" style="font-family:sans-serif;font-size:13px;color:#1e293b;background:#fff;border:1px solid #cbd5e1;border-radius:8px;padding:10px;max-width:900px">
 ${title}<div style="color:#475569;margin-bottom:6px">Click a token (the <b>query</b>) to see where it looks; click a cell of the grid to pick a layer and head. Darker = more attention. The causal mask hides later tokens.</div>
-<div data-role="tokens" style="font-size:18px;line-height:2.2;margin-bottom:8px"></div>
-<div data-role="caption" style="color:#475569;margin-bottom:8px"></div>
-<div data-role="grid"></div>
-<noscript>This view needs JavaScript; the text output of this cell lists where each token looks.</noscript>
+<div data-role="tokens" style="font-size:18px;line-height:2.2;margin-bottom:8px">${staticView.tokens}</div>
+<div data-role="caption" style="color:#475569;margin-bottom:8px">${staticView.caption}</div>
+<div data-role="grid">${staticView.grid}</div>
+<div data-role="static-note" style="color:#94a3b8;font-size:11px">(A still picture of the selected token and head: the page did not run the view's script — in JupyterLab, trust the notebook or rerun the cell.)</div>
 <script type="application/json" data-role="data">${data}</script>
 <script>(function(){
 var root=document.getElementById(${JSON.stringify(id)});if(!root)return;
-var d=JSON.parse(root.querySelector('[data-role=data]').textContent);
+var d=JSON.parse(root.querySelector('[data-role=data]').textContent);var note=root.querySelector('[data-role=static-note]');if(note)note.style.display="none";
 var q=d.query,L=d.head[0],H=d.head[1];
 function shade(w){var a=Math.max(0,Math.min(1,w));var r=Math.round(255-a*(255-29)),g=Math.round(255-a*(255-78)),b=Math.round(255-a*(255-216));return "rgb("+r+","+g+","+b+")";}
 function ink(w){return w>0.45?"#fff":"#1e293b";}

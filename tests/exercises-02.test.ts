@@ -111,6 +111,11 @@ describe("chapter 02 exercises", () => {
     expect(failed).toEqual(["large scores (naive exp overflows)", "very negative scores (naive exp underflows to 0/0)"]);
   });
 
+  it("a naive softmax's NaN gets a hint", async () => {
+    const r = await check("02-softmax", naiveSoftmax, { quiet: true });
+    expect(r.cases.find((c) => !c.passed)?.hint).toMatch(/subtract the row's maximum/);
+  });
+
   it("recognisable mistakes get a hint", async () => {
     const noMask = await check("02-self-attention-layer", layerNoMask, { quiet: true });
     expect(noMask.cases.find((c) => !c.passed)?.hint).toMatch(/causal mask/);

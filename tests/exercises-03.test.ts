@@ -153,6 +153,13 @@ describe("chapter 03 exercises", () => {
     expect(result.cases.filter((c) => c.error !== undefined)).toEqual([]);
   });
 
+  it("hints: sin/cos swapped, sample variance", async () => {
+    const swapped = await check("03-positional-encoding", (pos: number, d: number) => positionalEncoding(pos, d).map((_, j, row) => row[j ^ 1]), { quiet: true });
+    expect(swapped.cases.find((c) => !c.passed)?.hint).toMatch(/swapped/);
+    const sample = await check("03-layer-norm", (x: number[], g: number[], b: number[], eps: number) => layerNormRow(x, g, b, eps).map((v, j) => (v - b[j]) * Math.sqrt((x.length - 1) / x.length) + b[j]), { quiet: true });
+    expect(sample.cases.find((c) => !c.passed)?.hint).toMatch(/n − 1/);
+  });
+
   it("hints: one big head, and a decoder without cross-attention", async () => {
     const oneHead = await check("03-multi-head-attention", (x: M, a: M, b: number[], p: M, pb: number[]) => multiHeadAttention(x, a, b, p, pb, 1), { quiet: true });
     expect(oneHead.cases.filter((c) => !c.passed).some((c) => /one big head/.test(c.hint ?? ""))).toBe(true);

@@ -104,4 +104,9 @@ describe("chapter 01 exercises", () => {
     const stale = await check("01-train-bpe", (text: string, n: number) => trainBpe(text, n, "smallest", false), { quiet: true });
     expect(stale.cases.filter((c) => !c.passed).some((c) => /count the pairs again/.test(c.hint ?? ""))).toBe(true);
   });
+
+  it("counting UTF-16 units instead of bytes gets a hint", async () => {
+    const r = await check("01-utf8-length", (t: string) => t.length, { quiet: true });
+    expect(r.cases.find((c) => !c.passed)?.hint).toMatch(/UTF-16/);
+  });
 });

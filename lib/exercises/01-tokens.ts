@@ -53,6 +53,12 @@ export const exercises: Exercise[] = [
       { label: "empty", args: [""], expected: 0 },
       { label: "mixed", args: ["GPT는 🙂 좋아"], expected: utf8Bytes("GPT는 🙂 좋아").length },
     ],
+    hint: (got, _expected, args) => {
+      const text = args[0] as string;
+      if (got === text.length) return "that is text.length: JavaScript counts UTF-16 code units, not bytes — loop over the code points and use the table of section 2";
+      if (got === Array.from(text).length) return "that is the number of characters (code points); each takes 1 to 4 bytes";
+      return undefined;
+    },
   },
   {
     id: "01-count-pairs",
@@ -79,6 +85,12 @@ export const exercises: Exercise[] = [
       { label: "empty", args: [[], [1, 2], 9], expected: [] },
       { label: "bytes of 한국", args: [bytesOf("한국"), [0xed, 0x95], 300], expected: merge(bytesOf("한국"), [0xed, 0x95], 300) },
     ],
+    hint: (got, expected, args) => {
+      const [ids, pair] = args as [number[], [number, number]];
+      if (Array.isArray(got) && got.length === ids.length && Array.isArray(expected) && expected.length < ids.length) return "nothing was removed: a merge replaces the two ids of the pair with ONE new id";
+      if (Array.isArray(got) && Array.isArray(expected) && got.length < expected.length && pair[0] === pair[1]) return "in a run like [1, 1, 1] the pair (1, 1) merges once, from the left, and the third 1 stays: skip past both ids after a merge";
+      return undefined;
+    },
   },
   {
     id: "01-train-bpe",

@@ -87,6 +87,10 @@ export const exercises: Exercise[] = [
       { label: "a masked score (−Infinity) gets weight 0", args: [[0, -Infinity, 0]], expected: [0.5, 0, 0.5] },
       { label: "mixed", args: [[3.5, -2, 0.25, 10]], expected: libSoftmax([3.5, -2, 0.25, 10]) },
     ],
+    hint: (got) => {
+      if (Array.isArray(got) && got.some((v) => v === null || Number.isNaN(v))) return "NaN comes from Infinity / Infinity or 0 / 0: subtract the row's maximum from every score before Math.exp";
+      return undefined;
+    },
   },
   {
     id: "02-attention",

@@ -150,6 +150,12 @@ export const exercises: Exercise[] = [
       { label: "position 37, dModel 6", args: [37, 6], expected: peRow(37, 6) },
       { label: "position 100, dModel 16", args: [100, 16], expected: peRow(100, 16) },
     ],
+    hint: (got, expected) => {
+      if (!Array.isArray(got) || !Array.isArray(expected) || got.length !== expected.length) return undefined;
+      const swapped = expected.map((_, j) => expected[j ^ 1] as number);
+      if (got.every((v, j) => typeof v === "number" && Math.abs(v - swapped[j]) < 1e-5)) return "sin and cos are swapped: even entries (2i) are sin, odd entries (2i + 1) are cos";
+      return undefined;
+    },
   },
   {
     id: "03-layer-norm",
@@ -170,6 +176,16 @@ export const exercises: Exercise[] = [
         { label: "large offset", args: [[1000, 1001, 1002], [1, 1, 1], [0, 0, 0], 1e-5], expected: libLayerNorm([1000, 1001, 1002], [1, 1, 1], [0, 0, 0], 1e-5) },
         { label: "random row of 8, eps 1e-5", args: [x8, g8, b8, 1e-5], expected: libLayerNorm(x8, g8, b8, 1e-5) },
       ];
+    },
+    hint: (got, expected, args) => {
+      const [x, gamma, beta] = args as [number[], number[], number[], number];
+      if (!Array.isArray(got) || !Array.isArray(expected) || got.length !== expected.length || x.length < 2) return undefined;
+      const n = x.length;
+      const sample = (expected as number[]).map((v, j) => (v - beta[j]) * Math.sqrt((n - 1) / n) + beta[j]);
+      if (got.every((v, j) => typeof v === "number" && Math.abs(v - sample[j]) < 1e-4)) return "the variance divides by the row's length n, not n − 1";
+      const plain = (expected as number[]).map((v, j) => (gamma[j] === 0 ? 0 : (v - beta[j]) / gamma[j]));
+      if (got.every((v, j) => typeof v === "number" && Math.abs(v - plain[j]) < 1e-4) && gamma.some((g, j) => g !== 1 || beta[j] !== 0)) return "γ and β are missing: multiply by gamma and add beta after normalising";
+      return undefined;
     },
   },
   {

@@ -8,8 +8,13 @@
  *   loadInstructions("train")      → [{ task: "qa" | "summarize", prompt, response, … }]
  *   loadPreferences("train")       → [{ prompt, candidates, ruleRanking, ranking, flipped, … }]
  *   loadTranslation("test")        → [{ kind: "number" | "sentence", en, ko }]
+ *   loadBaseModel()                → { model, tokenizer, metadata }: the pre-trained base GPT (datasets/models/)
  */
 import * as fs from "fs";
+import * as path from "path";
+import { loadModel } from "./model/checkpoint";
+import { GPT } from "./model/gpt";
+import { BPETokenizer } from "./tokenizer/bpe";
 import { datasetsDir } from "./tools/paths";
 import type { Fact } from "./tools/datagen/facts";
 import type { InstructionRecord } from "./tools/datagen/instructions";
@@ -109,4 +114,51 @@ export function loadPreferences(split: "train" | "test" = "train"): PreferenceRe
 export function loadTranslation(split: "train" | "test"): TranslationRecord[] {
   checkSplit(split, ["train", "test"] as const, "loadTranslation");
   return readJsonl<TranslationRecord>(`translation.${split}.jsonl`, ["id", "kind", "en", "ko"]);
+}
+
+/** The course's base model: a GPT pre-trained by `npm run pretrain` and its tokenizer, committed in datasets/models/. */
+export interface BaseModel {
+  model: GPT;
+  tokenizer: BPETokenizer;
+  /** The checkpoint's metadata: the recipe, the corpus hash, the losses. */
+  metadata: Record<string, string>;
+}
+
+/**
+ * Load the base model (chapters 05–09). `dir` defaults to datasets/models; to use your own,
+ * run `npm run pretrain -- --out DIR` and pass DIR. The caller disposes `model`.
+ */
+export function loadBaseModel(dir = datasetsDir("models")): BaseModel {
+  const weights = path.join(dir, "base.safetensors");
+  const tokenizerFile = path.join(dir, "base.tokenizer");
+  for (const f of [weights, tokenizerFile]) {
+    if (!fs.existsSync(f)) throw new Error(`The base model file ${f} is missing. Run \`npm run pretrain\` (tens of minutes, once) or pass the folder you trained into.`);
+  }
+  const model = loadModel(weights);
+  if (!(model instanceof GPT)) {
+    model.dispose();
+    throw new Error(`${weights} holds an encoder–decoder, not the base GPT. Run \`npm run pretrain\` again.`);
+  }
+  const tokenizer = BPETokenizer.load(tokenizerFile);
+  if (tokenizer.vocabSize !== model.config.vocabSize) {
+    model.dispose();
+    throw new Error(`${tokenizerFile} has ${tokenizer.vocabSize} tokens but the model expects ${model.config.vocabSize}: the two files come from different runs. Run \`npm run pretrain\` again.`);
+  }
+  const metadata = readSafetensorsMetadata(weights);
+  return { model, tokenizer, metadata };
+}
+
+/** The metadata block of a .safetensors file (without reading its tensors). */
+function readSafetensorsMetadata(file: string): Record<string, string> {
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(8);
+    fs.readSync(fd, head, 0, 8, 0);
+    const n = Number(head.readBigUInt64LE(0));
+    const json = Buffer.alloc(n);
+    fs.readSync(fd, json, 0, n, 8);
+    return (JSON.parse(json.toString("utf8")).__metadata__ ?? {}) as Record<string, string>;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -15,5 +15,5 @@ export { nextTokenProbabilities, sampleToken, applyRepetitionPenalty } from "./g
 export type { SampleOptions } from "./generation/sampling";
 export { beamSearch } from "./generation/beam";
 export type { Beam, BeamOptions } from "./generation/beam";
-export { speculativeGenerate, speculativeAccept, expectedTokensPerCall } from "./generation/speculative";
-export type { SpeculativeOptions, SpeculativeResult } from "./generation/speculative";
+export { speculativeGenerate, speculativeAccept, expectedTokensPerCall, measureSpeculative } from "./generation/speculative";
+export type { SpeculativeOptions, SpeculativeResult, SpeculativeRow } from "./generation/speculative";

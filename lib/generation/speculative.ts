@@ -107,3 +107,25 @@ export function speculativeGenerate(target: GPT, draft: GPT, prompt: number[], o
 export function expectedTokensPerCall(alpha: number, gamma: number): number {
   return alpha === 1 ? gamma + 1 : (1 - Math.pow(alpha, gamma + 1)) / (1 - alpha);
 }
+
+export interface SpeculativeRow {
+  gamma: number;
+  /** Share of the draft's proposals the target kept. */
+  alpha: number;
+  /** New tokens per target forward pass, measured. */
+  tokensPerCall: number;
+  /** (1 − α^(γ+1)) / (1 − α) for the measured α. */
+  formula: number;
+  ms: number;
+}
+
+/** Speculative decoding for each γ on one prompt: acceptance, tokens per target call, wall time (chapter 05 and `npm run bench -- generate`). */
+export function measureSpeculative(target: GPT, draft: GPT, prompt: number[], options: { gammas: number[]; tokens: number; temperature?: number; seed?: number }): SpeculativeRow[] {
+  return options.gammas.map((gamma) => {
+    const t0 = Date.now();
+    const r = speculativeGenerate(target, draft, prompt, { maxNewTokens: options.tokens, gamma, temperature: options.temperature ?? 1, seed: options.seed ?? 5 });
+    const ms = Date.now() - t0;
+    const alpha = r.accepted / r.proposed;
+    return { gamma, alpha, tokensPerCall: r.newTokens.length / r.targetCalls, formula: expectedTokensPerCall(alpha, gamma), ms };
+  });
+}

@@ -76,6 +76,8 @@ export interface TrainOptions extends AdamWOptions {
   evalEvery?: number;
   /** Seed of the batch sampler (default: drawn from lib/random's global generator). */
   seed?: number;
+  /** Run only the first N steps of this `steps`-long schedule (to replay the start of a recorded run, or to resume in parts). */
+  stopAfter?: number;
   /** Called after every step (may be async, e.g. `(i) => progress.update(i)`). */
   onStep?: (info: StepInfo) => void | Promise<void>;
 }
@@ -146,6 +148,8 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
     schedule: options.schedule,
   };
   const evalEvery = options.evalEvery ?? Math.max(1, Math.floor(steps / 10));
+  const last = options.stopAfter ?? steps;
+  if (!(Number.isInteger(last) && last >= 1 && last <= steps)) throw new Error(`train: stopAfter must be a whole number from 1 to steps (${steps}), got ${options.stopAfter}.`);
   const random = options.seed !== undefined ? new Rng(options.seed) : rng().fork();
   const trainer = new Trainer(task.params, options);
   const result: TrainResult = { losses: [], valLosses: [], steps: 0, elapsedMs: 0, msPerStep: 0, tokensPerSecond: 0 };
@@ -158,13 +162,13 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
     return result;
   };
   try {
-    for (let step = 0; step < steps; step++) {
+    for (let step = 0; step < last; step++) {
       const rate = learningRate(step, schedule);
       const batch = task.nextBatch(random);
       const loss = trainer.step(() => task.loss(batch, true), rate);
       result.losses.push(loss);
       const info: StepInfo = { step: step + 1, totalSteps: steps, loss, lr: rate, elapsedMs: Date.now() - start };
-      if (task.evaluate && ((step + 1) % evalEvery === 0 || step + 1 === steps)) {
+      if (task.evaluate && ((step + 1) % evalEvery === 0 || step + 1 === last)) {
         info.valLoss = task.evaluate();
         result.valLosses.push({ step: step + 1, loss: info.valLoss });
       }

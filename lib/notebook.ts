@@ -32,7 +32,7 @@ export type { ExpectOptions, Knobs, Range, Outcome } from "./notebook/expect";
 export { diagram, diagramSvg, diagramNames } from "./notebook/diagrams";
 export { attentionView, attentionText } from "./notebook/attentionView";
 export type { AttentionViewOptions } from "./notebook/attentionView";
-export { attentionToKeys, nextTokenProbabilities, wordLogProbs, headMaskWithout, headNames, attentionMaps } from "./notebook/attentionProbe";
+export { attentionToKeys, probabilitiesOfNext, wordLogProbs, headMaskWithout, headNames, attentionMaps } from "./notebook/attentionProbe";
 export type { KeyAttention } from "./notebook/attentionProbe";
 export { showFigure, weightsHeatmap, tickLabel, decades, WEIGHT_COLORSCALE } from "./notebook/figures";
 export type { FigureFixes } from "./notebook/figures";

@@ -4,7 +4,7 @@
  *   attentionToKeys(model, windows, isQuery, isKey)   how much attention query tokens give to
  *                                                      key tokens, per head, against a
  *                                                      position-matched baseline
- *   nextTokenProbabilities(model, prefixes, targets)   p(next token) after each prefix,
+ *   probabilitiesOfNext(model, prefixes, targets)      p(next token) after each prefix,
  *                                                      optionally with heads switched off
  *   attentionMaps(model, ids)                          every layer's and head's (T, T) weights
  *
@@ -93,7 +93,7 @@ export function attentionToKeys(
  * prediction at the prefix's last position. `headMask` (per layer, per head 1/0) switches heads off.
  * Returns [prefix][target].
  */
-export function nextTokenProbabilities(model: GPT, prefixes: number[][], targets: number[], headMask?: number[][]): number[][] {
+export function probabilitiesOfNext(model: GPT, prefixes: number[][], targets: number[], headMask?: number[][]): number[][] {
   return prefixes.map((ids) => {
     const { logits } = model.forward([ids], { headMask });
     const probs = tf.tidy(() => tf.softmax(tf.slice(logits, [0, ids.length - 1, 0], [1, 1, model.config.vocabSize]).reshape([-1])).dataSync());
@@ -105,7 +105,7 @@ export function nextTokenProbabilities(model: GPT, prefixes: number[][], targets
 /**
  * log p(word | prefix) for whole words that may take several tokens: the sum of the log-
  * probabilities of the word's tokens, each given the prefix and the word's earlier tokens.
- * Returns [prefix][word]. `headMask` switches heads off (see nextTokenProbabilities).
+ * Returns [prefix][word]. `headMask` switches heads off (see probabilitiesOfNext).
  */
 export function wordLogProbs(model: GPT, prefixes: number[][], words: number[][], headMask?: number[][]): number[][] {
   const V = model.config.vocabSize;

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelSpec, KERNEL_NAME, projectJupyterDir } from "../lib/tools/cli/kernel";
-import { APT_PACKAGES, indexReachable, planInstall, probePython, REQUIREMENTS_FILE } from "../lib/tools/cli/python";
+import { APT_PACKAGES, findPython, indexReachable, planInstall, probePython, REQUIREMENTS_FILE } from "../lib/tools/cli/python";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
@@ -91,6 +91,10 @@ describe("npm run setup on this checkout", () => {
 });
 
 describe("npm run setup on a copy with a broken notebooks/lib", () => {
+  // The copies use this checkout's Python with Jupyter (else setup would pip-install a whole .venv into each copy).
+  const python = findPython(root, "run").found?.executable;
+  const withPython = (env: Record<string, string>): Record<string, string> => (python ? { ...env, TINY_LLM_PYTHON: python } : env);
+
   function makeCopy(): string {
     const copy = tempDir("tiny-llm-copy-");
     fs.copyFileSync(path.join(root, "package.json"), path.join(copy, "package.json"));
@@ -111,7 +115,7 @@ describe("npm run setup on a copy with a broken notebooks/lib", () => {
     const link = path.join(copy, "notebooks", "lib");
     breakIt(link);
     const env = { JUPYTER_DATA_DIR: path.join(copy, "jupyter-data") };
-    const res = runSetup(["--root", copy], env);
+    const res = runSetup(["--root", copy], withPython(env));
     expect(res.status, res.out).toBe(0);
     expect(res.out).toMatch(message);
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
@@ -122,7 +126,7 @@ describe("npm run setup on a copy with a broken notebooks/lib", () => {
     const kernelJson = path.join(projectJupyterDir(copy), "kernels", KERNEL_NAME, "kernel.json");
     expect(readJson(kernelJson).argv[1]).toBe(path.join(copy, "node_modules", "tslab", "bin", "tslab"));
 
-    const again = runSetup(["--root", copy], env);
+    const again = runSetup(["--root", copy], withPython(env));
     expect(again.out).toMatch(/nothing changed/);
   });
 
@@ -130,12 +134,12 @@ describe("npm run setup on a copy with a broken notebooks/lib", () => {
     const copy = makeCopy();
     fs.symlinkSync("../lib", path.join(copy, "notebooks", "lib"));
     const env = { JUPYTER_DATA_DIR: path.join(copy, "jupyter-data") };
-    expect(runSetup(["--root", copy], env).status).toBe(0);
+    expect(runSetup(["--root", copy], withPython(env)).status).toBe(0);
     const kernelJson = path.join(projectJupyterDir(copy), "kernels", KERNEL_NAME, "kernel.json");
     const userJson = path.join(copy, "jupyter-data", "kernels", KERNEL_NAME, "kernel.json");
     fs.writeFileSync(kernelJson, JSON.stringify({ ...kernelSpec(copy), argv: ["/old/node", "/old/tslab"] }));
     fs.writeFileSync(userJson, JSON.stringify({ ...kernelSpec(copy), argv: ["/old/node", "/elsewhere/tslab"] }));
-    const res = runSetup(["--root", copy], env);
+    const res = runSetup(["--root", copy], withPython(env));
     expect(res.out).toMatch(/kernel tiny-llm-ts \(project, .*\): updated/);
     expect(res.out).toMatch(/kernel tiny-llm-ts \(user, .*\): updated to this checkout \(was \/elsewhere\/tslab\)/);
     expect(readJson(kernelJson).argv[1]).toBe(path.join(copy, "node_modules", "tslab", "bin", "tslab"));
@@ -144,7 +148,7 @@ describe("npm run setup on a copy with a broken notebooks/lib", () => {
     fs.unlinkSync(path.join(copy, "notebooks", "lib"));
     fs.mkdirSync(path.join(copy, "notebooks", "lib"));
     fs.writeFileSync(path.join(copy, "notebooks", "lib", "mine.ts"), "export const x = 1;\n");
-    const refused = runSetup(["--root", copy], env);
+    const refused = runSetup(["--root", copy], withPython(env));
     expect(refused.status).toBe(1);
     expect(refused.out).toContain("notebooks/lib is a real folder");
     expect(fs.existsSync(path.join(copy, "notebooks", "lib", "mine.ts"))).toBe(true);
@@ -153,7 +157,7 @@ describe("npm run setup on a copy with a broken notebooks/lib", () => {
   it("stops with a clear message when the checkout has no node_modules", () => {
     const copy = tempDir("tiny-llm-empty-");
     fs.copyFileSync(path.join(root, "package.json"), path.join(copy, "package.json"));
-    const res = runSetup(["--root", copy], { JUPYTER_DATA_DIR: path.join(copy, "jupyter-data") });
+    const res = runSetup(["--root", copy], withPython({ JUPYTER_DATA_DIR: path.join(copy, "jupyter-data") }));
     expect(res.status).toBe(1);
     expect(res.out).toContain("node_modules/tslab/bin/tslab is missing: run npm install");
   });

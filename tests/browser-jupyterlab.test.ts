@@ -424,6 +424,16 @@ describe.skipIf(why !== null)("JupyterLab in a real browser", () => {
         }, 100);
       });
       await runAll(page, 300_000);
+      // The kernel can go idle a moment before the last display update is drawn (seen on a loaded machine): wait for it.
+      await page.waitForFunction(
+        () => {
+          const area = window.jupyterapp.shell.currentWidget.node.querySelector(".jp-Cell .jp-OutputArea");
+          const out = area ? area.querySelector(".jp-OutputArea-output") : null;
+          return !!out && (out.textContent ?? "").includes("step 30/30");
+        },
+        undefined,
+        { timeout: 15_000 },
+      );
       const samples: { count: number; text: string }[] = await page.evaluate(() => {
         clearInterval(window.__sampler);
         return window.__samples;
@@ -434,7 +444,11 @@ describe.skipIf(why !== null)("JupyterLab in a real browser", () => {
       expect(Math.max(...samples.map((x) => x.count)), "never more than one output").toBe(1);
       const texts = new Set(samples.filter((x) => x.count === 1).map((x) => x.text));
       expect(texts.size, "the one output changed over time").toBeGreaterThanOrEqual(3);
-      const last = samples[samples.length - 1].text;
+      const last: string = await page.evaluate(() => {
+        const area = window.jupyterapp.shell.currentWidget.node.querySelector(".jp-Cell .jp-OutputArea");
+        const outs = area ? area.querySelectorAll(".jp-OutputArea-output") : [];
+        return outs.length === 1 ? outs[0].textContent ?? "" : `${outs.length} outputs`;
+      });
       expect(last).toContain("step 30/30");
     } finally {
       await lab.stop();

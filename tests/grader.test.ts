@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { courseNotebookFrom, CourseExercise } from "../lib/tools/grader/course";
 import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook } from "../lib/tools/grader/notebook";
 import { courseFingerprint } from "../lib/tools/grader/sandbox";
+import { findPython } from "../lib/tools/cli/python";
 import { repoRoot } from "../lib/tools/paths";
 
 const REPO = repoRoot();
@@ -44,11 +45,14 @@ interface Report {
   students: { student: string; points: number; maxPoints: number; notebooks: { notebook: string; status: string; message: string; cellErrors: { cell: number; error: string }[] }[] }[];
 }
 
+// The course copy uses this checkout's Python with Jupyter (else setup would pip-install a whole .venv into the copy).
+const jupyterPython = findPython(repoRoot(), "run").found?.executable;
+
 function run(script: string, args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(path.join(course, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(course, "lib", "tools", "cli", script), ...args], {
       cwd: course,
-      env: { ...process.env, INIT_CWD: course, TINY_LLM_USER_KERNEL: "0" },
+      env: { ...process.env, INIT_CWD: course, TINY_LLM_USER_KERNEL: "0", ...(jupyterPython ? { TINY_LLM_PYTHON: jupyterPython } : {}) },
     });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findServerUrl, jupyterArgs, parseStartArgs, staticPathArg } from "../lib/tools/cli/start";
+import { freePort } from "./browser-helpers";
 
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-start-ws-"));
 afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
@@ -18,16 +19,6 @@ afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function groupAlive(pgid: number): boolean {
   try {

@@ -63,7 +63,7 @@ export function screenshotPath(name: string): string {
   return path.join(ARTIFACTS, `${name}.png`);
 }
 
-function groupAlive(pgid: number): boolean {
+export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

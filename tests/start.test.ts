@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findServerUrl, jupyterArgs, parseStartArgs, staticPathArg } from "../lib/tools/cli/start";
-import { freePort } from "./browser-helpers";
+import { freePort, groupAlive, stopGroup } from "./browser-helpers";
 
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-start-ws-"));
 afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }));
@@ -20,14 +20,6 @@ const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
 
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -99,9 +91,7 @@ describe("npm start", () => {
       expect(out).toContain(`the course is running at http://127.0.0.1:${port}/`);
       expect(out).toContain(`token=${token}`);
     } finally {
-      if (groupAlive(pgid)) process.kill(-pgid, "SIGTERM");
-      for (let i = 0; i < 100 && groupAlive(pgid); i++) await sleep(100);
-      if (groupAlive(pgid)) process.kill(-pgid, "SIGKILL");
+      await stopGroup(child);
     }
     expect(groupAlive(pgid)).toBe(false);
     // The port is free again.

@@ -15,6 +15,7 @@
  *   model/gpt.ts           GPT, the decoder-only model
  *   model/encoderDecoder.ts the 2017 encoder–decoder
  *   model/rewardModel.ts   a GPT with a scalar head (stage 3)
+ *   model/lora.ts          LoRA: low-rank adapters on a frozen model's matrices (stage 2)
  *   model/checkpoint.ts    saving and loading (safetensors)
  *
  * Notebooks: `import { GPT, gptConfig, countParams } from "./lib/model";`
@@ -39,4 +40,6 @@ export type { TokenInput, ForwardOptions, ForwardResult, RunOptions } from "./mo
 export { EncoderDecoder } from "./model/encoderDecoder";
 export type { Seq2SeqOptions, Memory, DecodeResult } from "./model/encoderDecoder";
 export { RewardModel } from "./model/rewardModel";
+export { addLoRA, LoRA, loraForward, loraParamCount, LORA_TARGETS } from "./model/lora";
+export type { LoRAOptions, LoRAPair, Adaptable } from "./model/lora";
 export { saveModel, loadModel, loadWeights, saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors } from "./model/checkpoint";

@@ -187,6 +187,10 @@ const FORMAT = "tiny-llm-course";
 
 /** Save a model's weights with its config in the metadata, so loadModel can rebuild it. */
 export function saveModel(model: GPT | EncoderDecoder, path: string, extraMetadata: Record<string, string> = {}): void {
+  const adapted = model.params.adapted();
+  if (adapted.length) {
+    throw new Error(`saveModel: ${adapted.length} weights have LoRA adapters attached, which the file would not contain. Call lora.merge() first to fold them into the weights (or lora.remove() to save the base model).`);
+  }
   const kind = model instanceof GPT ? "gpt" : "encoder-decoder";
   saveSafetensors(path, model.weights(), { ...extraMetadata, format: FORMAT, kind, config: JSON.stringify(model.config) });
 }

@@ -33,10 +33,23 @@ export function initialValue(name: string, shape: number[], opts: InitOptions): 
   return out;
 }
 
+/**
+ * A correction attached to one weight (LoRA, lib/model/lora.ts): while attached, the model
+ * computes with `apply(weight)` instead of the stored weight, and the adapter's own
+ * variables train with the model's unfrozen weights.
+ */
+export interface WeightAdapter {
+  /** The adapter's trainable tensors. */
+  readonly variables: tf.Variable[];
+  /** The weight the forward pass uses, from the stored one (called inside the pass's tf.tidy). */
+  apply(weight: tf.Variable): tf.Tensor;
+}
+
 /** Named trainable tensors (tf.Variables) of one model. */
 export class ParamStore {
   private readonly vars = new Map<string, tf.Variable>();
   private readonly frozen = new Set<string>();
+  private readonly adapters = new Map<string, WeightAdapter>();
   private readonly prefix: string = "";
   private disposed = false;
 
@@ -62,6 +75,30 @@ export class ParamStore {
       throw new Error(`No weight named "${name}" in this model.${near.length ? ` Similar: ${near.join(", ")}.` : ""}`);
     }
     return v;
+  }
+
+  /** The weight as the forward pass uses it: the stored one, or its adapter's version of it (see WeightAdapter). */
+  effective(name: string): tf.Tensor {
+    const v = this.get(name);
+    const adapter = this.adapters.get(name);
+    return adapter ? adapter.apply(v) : v;
+  }
+
+  /** Attach an adapter to the weight `name` (one per weight). */
+  attach(name: string, adapter: WeightAdapter): void {
+    this.get(name);
+    if (this.adapters.has(name)) throw new Error(`The weight "${name}" already has an adapter: remove it first (e.g. lora.remove()).`);
+    this.adapters.set(name, adapter);
+  }
+
+  /** Detach the adapter of `name` (the model computes with the stored weight again). Returns whether there was one. */
+  detach(name: string): boolean {
+    return this.adapters.delete(name);
+  }
+
+  /** Names of the weights that have an adapter attached. */
+  adapted(): string[] {
+    return [...this.adapters.keys()];
   }
 
   /** The weight called `name`, or null if the model has none (e.g. biases with bias: false). */
@@ -105,10 +142,11 @@ export class ParamStore {
     return this.frozen.has(name);
   }
 
-  /** The variables that train (not frozen), in the store's order. */
+  /** The variables that train: the weights not frozen, in the store's order, then the attached adapters' variables. */
   trainable(): tf.Variable[] {
     this.assertAlive();
-    return [...this.vars].filter(([n]) => !this.frozen.has(n)).map(([, v]) => v);
+    const own = [...this.vars].filter(([n]) => !this.frozen.has(n)).map(([, v]) => v);
+    return [...own, ...[...this.adapters.values()].flatMap((a) => a.variables)];
   }
 
   private select(which: string[] | ((name: string) => boolean) | undefined, verb: string): string[] {

@@ -82,9 +82,9 @@ export function addBlockShapes(out: ParamShapes, prefix: string, d: BlockDims, c
   for (const w of BLOCK_WEIGHTS) if (!w.cross || cross) addLayerShapes(out, prefix + w.name, w, d);
 }
 
-/** A layer's weight and (optional) bias. */
+/** A layer's weight (as the forward pass uses it: with an adapter such as LoRA applied) and (optional) bias. */
 export interface LayerWeights {
-  weight: tf.Variable;
+  weight: tf.Tensor;
   bias: tf.Variable | null;
 }
 
@@ -101,9 +101,9 @@ export function blockWeights(p: ParamStore, prefix: string): BlockWeights {
   return out;
 }
 
-/** `${name}.weight` and `${name}.bias` (null without biases). */
+/** `${name}.weight` (with its adapter applied, if one is attached) and `${name}.bias` (null without biases). */
 export function layerWeights(p: ParamStore, name: string): LayerWeights {
-  return { weight: p.get(`${name}.weight`), bias: p.maybe(`${name}.bias`) };
+  return { weight: p.effective(`${name}.weight`), bias: p.maybe(`${name}.bias`) };
 }
 
 /** Which part of the model a weight belongs to (for parameter counts by component). */

@@ -10,6 +10,7 @@
  *   training/batches.ts    sampleBatch, padSequences, promptResponseBatch, seq2seqBatch
  *   training/optimizer.ts  AdamW, clipByGlobalNorm
  *   training/schedule.ts   learningRate (warmup + cosine)
+ *   training/finetune.ts   stage 2: the prompt template, fine-tuning variants (full, LoRA, last block, …), FINETUNE_RECIPE
  *
  * Stage 3's tasks (reward model, DPO) live in lib/align.ts and use the same loop.
  * Notebooks: `import { train, nextTokenTask } from "./lib/train";`
@@ -26,5 +27,7 @@ export { learningRate } from "./training/schedule";
 export type { ScheduleOptions } from "./training/schedule";
 export { pretrain, trainCorpusCharModel, CORPUS_CHAR_RECIPE, BASE_RECIPE, baseTokenizer, trainBaseModel, DRAFT_RECIPE, trainDraftModel } from "./training/recipes";
 export type { PretrainKnobs, CorpusRun, BaseRun } from "./training/recipes";
+export { SFT_TOKENS, PROMPT_TEMPLATE, formatPrompt, encodeExample, instructionExamples, FINETUNE_VARIANTS, withoutTargets, finetune, MENTION_BUCKETS, mentionBucket, scoreQuestions, answerQuestion, FINETUNE_RECIPE, trainFineTunedModel } from "./training/finetune";
+export type { TextTokenizer, InstructionExamples, FinetuneVariant, FinetuneKnobs, FinetuneRun, MentionBucket, QuestionScore, Answer, FineTunedRun } from "./training/finetune";
 export { translationData, numberAlignment, decoderOnlyExamples, makeTranslator, translatorTask, exactMatches, exactMatchRate, translate, crossAttentionMap, rowsAllCorrect, SPECIAL_TOKENS } from "./training/translation";
 export type { AlignedToken, TranslationData, TranslationPair, TranslationKind, TranslatorVariant, TranslatorSize } from "./training/translation";

@@ -1,0 +1,83 @@
+/**
+ * `npm run finetune [-- --out DIR]` fine-tunes the committed base model (datasets/models/
+ * base.safetensors) with FINETUNE_RECIPE (lib/training/finetune.ts) and writes, into
+ * datasets/models/ (or DIR):
+ *
+ *   sft.safetensors   the fine-tuned GPT (same architecture and tokenizer as the base: base.tokenizer);
+ *                     metadata: the recipe, the base checkpoint's SHA-256, the first losses (for the
+ *                     replay test), the validation losses, the pre-training loss before and after
+ *                     (forgetting), held-out accuracy, the time
+ *
+ * Same base, same recipe, same backend → the same checkpoint. Chapter 08 starts from it
+ * (loadFineTunedModel() in lib/datasets.ts). Progress goes to stderr, a JSON summary to stdout.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { currentBackend, setupBackend } from "../../backend";
+import { loadInstructions } from "../../datasets";
+import { saveModel } from "../../model";
+import { FINETUNE_RECIPE, answerQuestion, instructionExamples, mentionBucket, scoreQuestions, trainFineTunedModel } from "../../train";
+import { chrF, mean, rougeL } from "../../eval";
+import { datasetsDir } from "../paths";
+
+export const FINETUNED_MODEL_FILE = "sft.safetensors";
+
+/** SHA-256 of a base checkpoint (the fine-tuned model's metadata names the base it started from). */
+export function fileHash(file: string): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let out = datasetsDir("models");
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--out" && args[i + 1]) out = path.resolve(args[++i]);
+    else throw new Error(`Unknown option "${args[i]}". Usage: npm run finetune [-- --out DIR]`);
+  }
+  await setupBackend({ verbose: false });
+  const started = Date.now();
+  const steps = FINETUNE_RECIPE.knobs.steps;
+  const { model, tokenizer, run, baseValLoss, valLoss } = await trainFineTunedModel({
+    onStep: (i) => {
+      if (i.step % 25 === 0) {
+        const eta = (((Date.now() - started) / i.step) * (steps - i.step)) / 60000;
+        process.stderr.write(`finetune: step ${i.step}/${steps} loss ${i.loss.toFixed(3)} (${eta.toFixed(1)} min left)\n`);
+      }
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const test = loadInstructions("test");
+  const qa = test.filter((r) => r.task === "qa");
+  const scores = scoreQuestions(model, tokenizer, qa);
+  const accuracy: Record<string, number> = {};
+  for (const key of ["en", "ko", "never", "once", "2–9", "≥10"]) {
+    const rows = scores.filter((s) => s.record.lang === key || mentionBucket(s.record.mentions ?? 0) === key);
+    accuracy[key] = mean(rows.map((s) => (s.correct ? 1 : 0)));
+  }
+  const stories = instructionExamples(tokenizer, test.filter((r) => r.task === "summarize"), { contextLength: model.config.contextLength }).records;
+  const summaries = stories.map((r) => ({ r, a: answerQuestion(model, tokenizer, r.prompt, { maxNewTokens: 48 }) }));
+  const summary = { stories: stories.length, rougeL: mean(summaries.map((s) => rougeL(s.a.text, s.r.response))), chrF: mean(summaries.map((s) => chrF(s.a.text, s.r.response))) };
+  fs.mkdirSync(out, { recursive: true });
+  saveModel(model, path.join(out, FINETUNED_MODEL_FILE), {
+    recipe: JSON.stringify(FINETUNE_RECIPE),
+    base_sha256: fileHash(datasetsDir("models", FINETUNE_RECIPE.base)),
+    first_losses: JSON.stringify(run.result.losses.slice(0, FINETUNE_RECIPE.recordSteps)),
+    val_losses: JSON.stringify(run.result.valLosses),
+    pretraining_val_loss: JSON.stringify({ base: baseValLoss, finetuned: valLoss }),
+    test_accuracy: JSON.stringify(accuracy),
+    test_summaries: JSON.stringify(summary),
+    backend: currentBackend()?.description ?? "unknown",
+    seconds: seconds.toFixed(0),
+  });
+  const samples = qa.filter((r) => (r.mentions ?? 0) >= 10).slice(0, 4).map((r) => ({ q: r.prompt, a: answerQuestion(model, tokenizer, r.prompt).text, ref: r.response }));
+  console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: run.result.steps, finalLoss: run.result.losses[run.result.losses.length - 1], baseValLoss, valLoss, accuracy, summary, samples }, null, 1));
+  model.dispose();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`finetune: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

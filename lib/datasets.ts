@@ -9,6 +9,7 @@
  *   loadPreferences("train")       → [{ prompt, candidates, ruleRanking, ranking, flipped, … }]
  *   loadTranslation("test")        → [{ kind: "number" | "sentence", en, ko }]
  *   loadBaseModel()                → { model, tokenizer, metadata }: the pre-trained base GPT (datasets/models/)
+ *   loadFineTunedModel()           → the same for the fine-tuned GPT (chapter 07's `npm run finetune`; chapter 08 starts from it)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -129,20 +130,32 @@ export interface BaseModel {
  * run `npm run pretrain -- --out DIR` and pass DIR. The caller disposes `model`.
  */
 export function loadBaseModel(dir = datasetsDir("models")): BaseModel {
-  const weights = path.join(dir, "base.safetensors");
-  const tokenizerFile = path.join(dir, "base.tokenizer");
+  return loadCheckpointWithTokenizer(path.join(dir, "base.safetensors"), path.join(dir, "base.tokenizer"), "Run `npm run pretrain` (tens of minutes, once) or pass the folder you trained into.", "Run `npm run pretrain` again.");
+}
+
+/**
+ * Load the fine-tuned model (chapter 07's FINETUNE_RECIPE, made by `npm run finetune`; chapter 08
+ * starts from it): the base GPT after supervised fine-tuning, with the base model's tokenizer.
+ * Prompts use chapter 07's template ("Q: …\nA:", lib/train's formatPrompt) and answers end with
+ * SFT_TOKENS.end. The caller disposes `model`.
+ */
+export function loadFineTunedModel(dir = datasetsDir("models")): BaseModel {
+  return loadCheckpointWithTokenizer(path.join(dir, "sft.safetensors"), path.join(dir, "base.tokenizer"), "Run `npm run finetune` (a few minutes, once) or pass the folder you fine-tuned into.", "Run `npm run finetune` again.");
+}
+
+function loadCheckpointWithTokenizer(weights: string, tokenizerFile: string, missingFix: string, mismatchFix: string): BaseModel {
   for (const f of [weights, tokenizerFile]) {
-    if (!fs.existsSync(f)) throw new Error(`The base model file ${f} is missing. Run \`npm run pretrain\` (tens of minutes, once) or pass the folder you trained into.`);
+    if (!fs.existsSync(f)) throw new Error(`The model file ${f} is missing. ${missingFix}`);
   }
   const model = loadModel(weights);
   if (!(model instanceof GPT)) {
     model.dispose();
-    throw new Error(`${weights} holds an encoder–decoder, not the base GPT. Run \`npm run pretrain\` again.`);
+    throw new Error(`${weights} holds an encoder–decoder, not a GPT. ${mismatchFix}`);
   }
   const tokenizer = BPETokenizer.load(tokenizerFile);
   if (tokenizer.vocabSize !== model.config.vocabSize) {
     model.dispose();
-    throw new Error(`${tokenizerFile} has ${tokenizer.vocabSize} tokens but the model expects ${model.config.vocabSize}: the two files come from different runs. Run \`npm run pretrain\` again.`);
+    throw new Error(`${tokenizerFile} has ${tokenizer.vocabSize} tokens but the model expects ${model.config.vocabSize}: the two files come from different runs. ${mismatchFix}`);
   }
   const metadata = readSafetensorsMetadata(weights);
   return { model, tokenizer, metadata };

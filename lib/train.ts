@@ -11,6 +11,9 @@
  *   training/optimizer.ts  AdamW, clipByGlobalNorm
  *   training/schedule.ts   learningRate (warmup + cosine)
  *   training/finetune.ts   stage 2: the prompt template, fine-tuning variants (full, LoRA, last block, …), FINETUNE_RECIPE
+ *   training/recipes.ts    pretrain, BASE_RECIPE (the committed base model), LIVE_RECIPE (chapter 06), runPretrainRecipe
+ *   training/scaling.ts    compute budgets: computeParams, trainingFlops (6·N·D), stepsForBudget, scalingRun
+ *   training/inContext.ts  the in-context (few-shot) task: fresh key → label mappings, accuracy by shots
  *
  * Stage 3's tasks (reward model, DPO) live in lib/align.ts and use the same loop.
  * Notebooks: `import { train, nextTokenTask } from "./lib/train";`
@@ -25,8 +28,12 @@ export { AdamW, clipByGlobalNorm } from "./training/optimizer";
 export type { AdamWOptions } from "./training/optimizer";
 export { learningRate } from "./training/schedule";
 export type { ScheduleOptions } from "./training/schedule";
-export { pretrain, trainCorpusCharModel, CORPUS_CHAR_RECIPE, BASE_RECIPE, baseTokenizer, trainBaseModel, DRAFT_RECIPE, trainDraftModel } from "./training/recipes";
-export type { PretrainKnobs, CorpusRun, BaseRun } from "./training/recipes";
+export { pretrain, BASE_RECIPE, LIVE_RECIPE, baseTokenizer, trainBaseModel, runPretrainRecipe, DRAFT_RECIPE, trainDraftModel } from "./training/recipes";
+export type { PretrainKnobs, PretrainRecipe, RecipeRunOptions, BaseRun } from "./training/recipes";
+export { IN_CONTEXT_SPEC, inContextSpec, inContextVocabSize, inContextSequence, inContextBatch, inContextTask, inContextAccuracy } from "./training/inContext";
+export type { InContextSpec, InContextSequence, ShotAccuracy } from "./training/inContext";
+export { SCALING_RECIPE, computeParams, trainingFlops, stepsForBudget, scalingRun, scalingData, optimalParams } from "./training/scaling";
+export type { ScalingSize, ScalingKnobs, ScalingPoint } from "./training/scaling";
 export { SFT_TOKENS, PROMPT_TEMPLATE, formatPrompt, encodeExample, instructionExamples, FINETUNE_VARIANTS, withoutTargets, finetune, MENTION_BUCKETS, mentionBucket, scoreQuestions, answerQuestion, FINETUNE_RECIPE, trainFineTunedModel } from "./training/finetune";
 export type { TextTokenizer, InstructionExamples, FinetuneVariant, FinetuneKnobs, FinetuneRun, MentionBucket, QuestionScore, Answer, FineTunedRun } from "./training/finetune";
 export { translationData, numberAlignment, decoderOnlyExamples, makeTranslator, translatorTask, exactMatches, exactMatchRate, translate, crossAttentionMap, rowsAllCorrect, SPECIAL_TOKENS } from "./training/translation";

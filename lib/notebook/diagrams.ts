@@ -266,6 +266,24 @@ function stages(): string {
   return card(820, 225, "How an LLM is trained: three stages", b);
 }
 
+function nextTokenWindows(): string {
+  const b: string[] = [];
+  const words = ["은행", " 앞에", " 가서", " 돈을", " 찾았다", "."];
+  const x0 = 30;
+  const w = 110;
+  b.push(text(x0, 58, "input (a window of T = 5 tokens)", { size: 12, anchor: "start", colour: MUTED }));
+  b.push(text(x0, 196, "targets: the same text shifted by one", { size: 12, anchor: "start", colour: MUTED }));
+  for (let i = 0; i < 5; i++) {
+    const x = x0 + i * (w + 14);
+    b.push(box(x, 70, w, 40, JSON.stringify(words[i]), "blue", undefined, { mono: true, size: 12 }));
+    b.push(arrow(x + w / 2, 112, x + w / 2, 150, `Q${i + 1}`, { labelDx: 16 }));
+    b.push(box(x, 152, w, 34, JSON.stringify(words[i + 1]), "green", undefined, { mono: true, size: 12 }));
+  }
+  b.push(text(x0, 226, "one window = T next-token questions at once; question t sees only tokens 1 … t (the causal mask).", { size: 12, anchor: "start", colour: MUTED }));
+  b.push(text(x0, 244, "The labels are the text itself (self-supervised): loss = mean of −log p(target) over the T questions.", { size: 12, anchor: "start", colour: MUTED }));
+  return card(680, 262, "Pre-training: next-token prediction", b);
+}
+
 const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {
   stages: {
     svg: stages,
@@ -290,6 +308,10 @@ const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {
   block: {
     svg: block,
     text: "A pre-LN Transformer block, bottom to top: x → LayerNorm₁ → causal self-attention → + x (residual) → LayerNorm₂ → feed-forward (GELU) → + (residual) → next block.",
+  },
+  "next-token-windows": {
+    svg: nextTokenWindows,
+    text: "Pre-training: a window of T tokens (은행 | 앞에 | 가서 | 돈을 | 찾았다) is the input; the targets are the same text shifted by one (앞에 | 가서 | 돈을 | 찾았다 | .). One window is T next-token questions at once; question t sees only tokens 1 … t. The labels are the text itself.",
   },
   "encoder-decoder": {
     svg: encoderDecoder,

@@ -19,6 +19,10 @@ export interface ProgressOptions {
   printEvery?: number;
   /** Force plain-text mode even in a kernel (default false). */
   plain?: boolean;
+  /** Tokens per step: shows the speed in tokens/s. */
+  tokensPerStep?: number;
+  /** Also show the perplexity e^loss of the train and validation loss (default false). */
+  perplexity?: boolean;
 }
 
 export interface ProgressPoint {
@@ -26,6 +30,8 @@ export interface ProgressPoint {
   loss: number;
   valLoss?: number;
   lr?: number;
+  /** Training time so far (the loop's StepInfo has it; it leaves out checkpoint pauses). */
+  elapsedMs?: number;
 }
 
 function formatSeconds(ms: number): string {
@@ -38,6 +44,15 @@ function formatSeconds(ms: number): string {
 
 function fmtLoss(v: number | undefined): string {
   return v === undefined ? "–" : Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+function fmtPpl(loss: number): string {
+  const p = Math.exp(loss);
+  return Number.isFinite(p) ? (p < 100 ? p.toFixed(1) : Math.round(p).toLocaleString("en-US")) : String(p);
+}
+
+function fmtRate(v: number): string {
+  return !Number.isFinite(v) ? "?" : v >= 1000 ? `${(v / 1000).toFixed(1)}k` : v.toFixed(0);
 }
 
 /** A polyline SVG of train (and validation) loss. */
@@ -105,6 +120,8 @@ export class TrainingProgress {
       `${this.options.title ? this.options.title + ": " : ""}step ${done}/${this.options.totalSteps} ` +
       `(${Math.round((100 * done) / this.options.totalSteps)}%) · loss ${fmtLoss(last.loss)}` +
       (lastVal !== undefined ? ` · val ${fmtLoss(lastVal)}` : "") +
+      (this.options.perplexity ? ` · perplexity ${fmtPpl(last.loss)}${lastVal !== undefined ? ` (val ${fmtPpl(lastVal)})` : ""}` : "") +
+      (this.options.tokensPerStep ? ` · ${fmtRate((done * this.options.tokensPerStep * 1000) / (last.elapsedMs ?? elapsed))} tokens/s` : "") +
       (last.lr !== undefined ? ` · lr ${last.lr.toExponential(2)}` : "") +
       ` · ${formatSeconds(elapsed)} elapsed` +
       (this.finished ? "" : ` · ~${formatSeconds(remaining)} left`)

@@ -13,7 +13,8 @@
  *     → loss and gradients of the task's parameters only (frozen ones stay byte-identical)
  *     → stop with a clear error if the loss is NaN/∞ (the weights from before the step are kept)
  *     → clip the gradients to a maximum global norm → AdamW update, warmup + cosine learning rate
- *     → every evalEvery steps: the validation loss → onStep (e.g. a live progress display).
+ *     → every evalEvery steps: the validation loss → onStep (e.g. a live progress display)
+ *     → at the steps listed in checkpointAt: onCheckpoint (samples along the way, saved weights).
  *
  * Every step runs inside tf.tidy, so the number of tensors stays constant from step to step.
  */
@@ -80,6 +81,13 @@ export interface TrainOptions extends AdamWOptions {
   stopAfter?: number;
   /** Called after every step (may be async, e.g. `(i) => progress.update(i)`). */
   onStep?: (info: StepInfo) => void | Promise<void>;
+  /**
+   * Steps after which to call `onCheckpoint` (0 = before the first step), e.g. [0, 50, 200, 300]
+   * to generate samples or save the weights along the way. The time spent there is not counted
+   * in elapsedMs or tokens/s.
+   */
+  checkpointAt?: number[];
+  onCheckpoint?: (step: number) => void | Promise<void>;
 }
 
 export interface TrainResult {
@@ -151,9 +159,20 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
   const last = options.stopAfter ?? steps;
   if (!(Number.isInteger(last) && last >= 1 && last <= steps)) throw new Error(`train: stopAfter must be a whole number from 1 to steps (${steps}), got ${options.stopAfter}.`);
   const random = options.seed !== undefined ? new Rng(options.seed) : rng().fork();
+  const checkpoints = new Set(options.checkpointAt ?? []);
+  for (const c of checkpoints) {
+    if (!(Number.isInteger(c) && c >= 0 && c <= steps)) throw new Error(`train: checkpointAt must hold whole numbers from 0 to steps (${steps}), got ${c}.`);
+  }
+  if (checkpoints.size > 0 && !options.onCheckpoint) throw new Error("train: checkpointAt needs onCheckpoint(step), the function to call at those steps.");
   const trainer = new Trainer(task.params, options);
   const result: TrainResult = { losses: [], valLosses: [], steps: 0, elapsedMs: 0, msPerStep: 0, tokensPerSecond: 0 };
-  const start = Date.now();
+  let start = Date.now();
+  const checkpoint = async (step: number) => {
+    if (!checkpoints.has(step) || !options.onCheckpoint) return;
+    const paused = Date.now();
+    await options.onCheckpoint(step);
+    start += Date.now() - paused; // checkpoint time does not count as training time
+  };
   const finish = () => {
     result.elapsedMs = Date.now() - start;
     result.steps = result.losses.length;
@@ -162,6 +181,7 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
     return result;
   };
   try {
+    await checkpoint(0);
     for (let step = 0; step < last; step++) {
       const rate = learningRate(step, schedule);
       const batch = task.nextBatch(random);
@@ -173,6 +193,7 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
         result.valLosses.push({ step: step + 1, loss: info.valLoss });
       }
       if (options.onStep) await options.onStep(info);
+      await checkpoint(step + 1);
     }
   } catch (err) {
     if (err instanceof TrainingDivergedError) err.result = finish();

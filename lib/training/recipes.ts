@@ -3,17 +3,17 @@
  * chapter and the same figure in `npm run bench` cannot drift apart.
  *
  *   pretrain(model, data, knobs)   next-token pre-training with a knobs object (chapters 02, 06; bench corpus)
- *   CORPUS_CHAR_RECIPE             a character GPT on the course corpus (`npm run bench -- corpus`)
  *   BASE_RECIPE / trainBaseModel   the course's base model (`npm run pretrain`; chapters 05–09 load its checkpoint)
+ *   LIVE_RECIPE                    the base recipe shrunk to train live in about a minute (chapter 06; `npm run bench -- corpus`)
+ *   runPretrainRecipe(recipe)      either recipe: the base tokenizer, a fresh GPT, the shared loop
  *   DRAFT_RECIPE / trainDraftModel a small draft model for speculative decoding (chapter 05; bench generate)
  */
 import { loadCorpus } from "../datasets";
 import { GPT } from "../model/gpt";
 import { GPTConfig } from "../model/config";
-import { CharTokenizer } from "../tokenizer/char";
 import { BPETokenizer } from "../tokenizer/bpe";
 import { GPT4_SPLIT_PATTERN } from "../tokenizer/patterns";
-import { StepInfo, TrainResult, train } from "./loop";
+import { StepInfo, TrainOptions, TrainResult, train } from "./loop";
 import { estimateLoss, nextTokenTask } from "./tasks";
 
 /** The knobs of a pre-training run. */
@@ -34,36 +34,6 @@ export interface PretrainKnobs {
 export function pretrain(model: GPT, data: { train: ArrayLike<number>; val?: ArrayLike<number> }, knobs: PretrainKnobs, onStep?: (info: StepInfo) => void | Promise<void>): Promise<TrainResult> {
   const task = nextTokenTask(model, data, { batchSize: knobs.batchSize, length: knobs.length, evalBatches: knobs.evalBatches });
   return train(task, { steps: knobs.steps, lr: knobs.lr, seed: knobs.seed, warmupSteps: knobs.warmupSteps, onStep });
-}
-
-/** A character-level GPT on the course corpus: does the corpus teach a small model something in minutes? */
-export const CORPUS_CHAR_RECIPE = {
-  model: { contextLength: 64, dModel: 128, nHeads: 4, nLayers: 2 } as Partial<GPTConfig>,
-  modelSeed: 1,
-  knobs: { steps: 600, batchSize: 32, lr: 3e-3, seed: 2 } as PretrainKnobs,
-};
-
-export interface CorpusRun {
-  tokenizer: CharTokenizer;
-  model: GPT;
-  initialValLoss: number;
-  result: TrainResult;
-  trainIds: number[];
-  valIds: number[];
-}
-
-/** Run CORPUS_CHAR_RECIPE (optionally with other knobs). The caller disposes `model`. */
-export async function trainCorpusCharModel(knobs: Partial<PretrainKnobs> = {}, onStep?: (info: StepInfo) => void | Promise<void>): Promise<CorpusRun> {
-  const k = { ...CORPUS_CHAR_RECIPE.knobs, ...knobs };
-  const trainText = loadCorpus("train");
-  const valText = loadCorpus("val");
-  const tokenizer = CharTokenizer.fromText(trainText + valText);
-  const trainIds = tokenizer.encode(trainText);
-  const valIds = tokenizer.encode(valText);
-  const model = new GPT({ ...CORPUS_CHAR_RECIPE.model, vocabSize: tokenizer.vocabSize }, { seed: CORPUS_CHAR_RECIPE.modelSeed });
-  const initialValLoss = estimateLoss(model, valIds, { batches: 8, batchSize: k.batchSize, length: model.config.contextLength });
-  const result = await pretrain(model, { train: trainIds, val: valIds }, k, onStep);
-  return { tokenizer, model, initialValLoss, result, trainIds, valIds };
 }
 
 /**
@@ -97,14 +67,57 @@ export function baseTokenizer(): { tokenizer: BPETokenizer; trainIds: number[]; 
   return { tokenizer, trainIds: tokenizer.encode(train), valIds: tokenizer.encode(loadCorpus("val")) };
 }
 
+/** A pre-training recipe: the base tokenizer, a model shape and seed, and the knobs of the run. */
+export interface PretrainRecipe {
+  tokenizer: { vocabSize: number; pattern: "gpt4" };
+  model: Partial<GPTConfig>;
+  modelSeed: number;
+  knobs: PretrainKnobs;
+}
+
+/**
+ * The base recipe shrunk to train live: the same tokenizer, corpus, objective and loop, a
+ * smaller model (2 layers, dModel 64, context 64) and 300 steps — about a minute on a 2-core
+ * laptop. Chapter 06 trains it in front of you; `npm run bench -- corpus` times it.
+ */
+export const LIVE_RECIPE: PretrainRecipe = {
+  tokenizer: BASE_RECIPE.tokenizer,
+  model: { contextLength: 64, dModel: 64, nHeads: 4, nLayers: 2 },
+  modelSeed: 1,
+  knobs: { steps: 300, batchSize: 16, lr: 3e-3, seed: 2, evalBatches: 4 },
+};
+
+export interface RecipeRunOptions extends Pick<TrainOptions, "stopAfter" | "onStep" | "checkpointAt" | "onCheckpoint"> {
+  /** Knobs that replace the recipe's (e.g. fewer steps). */
+  knobs?: Partial<PretrainKnobs>;
+  /** Model fields that replace the recipe's (e.g. another dModel). */
+  model?: Partial<GPTConfig>;
+  /** The tokenizer and ids, if already made by baseTokenizer() (saves a few seconds). */
+  data?: { tokenizer: BPETokenizer; trainIds: number[]; valIds: number[] };
+  /** Called with the fresh model before training (e.g. to measure its loss at step 0). */
+  onModel?: (model: GPT) => void;
+}
+
+/** Run a pre-training recipe (BASE_RECIPE, LIVE_RECIPE, …) with the shared loop. The caller disposes `model`. */
+export async function runPretrainRecipe(recipe: PretrainRecipe, options: RecipeRunOptions = {}): Promise<BaseRun> {
+  const { tokenizer, trainIds, valIds } = options.data ?? baseTokenizer();
+  if (tokenizer.vocabSize !== recipe.tokenizer.vocabSize) throw new Error(`runPretrainRecipe: the tokenizer has ${tokenizer.vocabSize} tokens but the recipe asks for ${recipe.tokenizer.vocabSize}. Make the data with baseTokenizer().`);
+  const model = new GPT({ ...recipe.model, ...options.model, vocabSize: tokenizer.vocabSize }, { seed: recipe.modelSeed });
+  options.onModel?.(model);
+  const k = { ...recipe.knobs, ...options.knobs };
+  const task = nextTokenTask(model, { train: trainIds, val: valIds }, { batchSize: k.batchSize, length: k.length, evalBatches: k.evalBatches });
+  try {
+    const result = await train(task, { steps: k.steps, lr: k.lr, seed: k.seed, warmupSteps: k.warmupSteps, stopAfter: options.stopAfter, onStep: options.onStep, checkpointAt: options.checkpointAt, onCheckpoint: options.onCheckpoint });
+    return { tokenizer, model, result, trainIds, valIds };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
 /** Run BASE_RECIPE (optionally only its first `stopAfter` steps). The caller disposes `model`. */
-export async function trainBaseModel(options: { stopAfter?: number; onStep?: (info: StepInfo) => void | Promise<void> } = {}): Promise<BaseRun> {
-  const { tokenizer, trainIds, valIds } = baseTokenizer();
-  const model = new GPT({ ...BASE_RECIPE.model, vocabSize: tokenizer.vocabSize }, { seed: BASE_RECIPE.modelSeed });
-  const k = BASE_RECIPE.knobs;
-  const task = nextTokenTask(model, { train: trainIds, val: valIds }, { batchSize: k.batchSize, evalBatches: k.evalBatches });
-  const result = await train(task, { steps: k.steps, lr: k.lr, seed: k.seed, stopAfter: options.stopAfter, onStep: options.onStep });
-  return { tokenizer, model, result, trainIds, valIds };
+export function trainBaseModel(options: { stopAfter?: number; onStep?: (info: StepInfo) => void | Promise<void> } = {}): Promise<BaseRun> {
+  return runPretrainRecipe(BASE_RECIPE, options);
 }
 
 /** A 1-layer draft model for speculative decoding: the base tokenizer, a few seconds of training. */

@@ -34,7 +34,7 @@ export { IN_CONTEXT_SPEC, inContextSpec, inContextVocabSize, inContextSequence, 
 export type { InContextSpec, InContextSequence, ShotAccuracy } from "./training/inContext";
 export { SCALING_RECIPE, computeParams, trainingFlops, stepsForBudget, scalingRun, scalingData, optimalParams } from "./training/scaling";
 export type { ScalingSize, ScalingKnobs, ScalingPoint } from "./training/scaling";
-export { SFT_TOKENS, PROMPT_TEMPLATE, formatPrompt, encodeExample, instructionExamples, FINETUNE_VARIANTS, withoutTargets, finetune, MENTION_BUCKETS, mentionBucket, scoreQuestions, answerQuestion, FINETUNE_RECIPE, trainFineTunedModel } from "./training/finetune";
+export { SFT_TOKENS, PROMPT_TEMPLATE, formatPrompt, encodeExample, instructionExamples, FINETUNE_VARIANTS, withoutTargets, finetune, MENTION_BUCKETS, mentionBucket, scoreQuestions, answerLoss, answerQuestion, FINETUNE_RECIPE, trainFineTunedModel } from "./training/finetune";
 export type { TextTokenizer, InstructionExamples, FinetuneVariant, FinetuneKnobs, FinetuneRun, MentionBucket, QuestionScore, Answer, FineTunedRun } from "./training/finetune";
 export { translationData, numberAlignment, decoderOnlyExamples, makeTranslator, translatorTask, exactMatches, exactMatchRate, translate, crossAttentionMap, rowsAllCorrect, SPECIAL_TOKENS } from "./training/translation";
 export type { AlignedToken, TranslationData, TranslationPair, TranslationKind, TranslatorVariant, TranslatorSize } from "./training/translation";

@@ -8,14 +8,16 @@
  *   finetune(model, examples, …)       one variant: full, loss on every token, LoRA, last block only,
  *                                      or the end token masked out (the bug that makes a model ramble)
  *   FINETUNE_RECIPE / trainFineTunedModel   the course's fine-tuned model (`npm run finetune`; chapter 08 loads it)
- *   scoreQuestions(model, tok, records)      exact match + stop after the answer, by teacher forcing (fast)
+ *   scoreQuestions(model, tok, records)      exact match, stop after the answer, log p(answer), by teacher forcing (fast)
  *   answerQuestion(model, tok, question)     greedy generation up to the end token (what a user sees)
  *   mentionBucket(m)                          never / once / 2–9 / ≥10 mentions in pre-training
  */
+import * as tf from "@tensorflow/tfjs";
 import { loadBaseModel, loadCorpus, loadInstructions } from "../datasets";
 import type { InstructionRecord } from "../tools/datagen/instructions";
 import { generate } from "../generation/loop";
 import { GPT } from "../model/gpt";
+import { sequenceLogProbsFromLogits } from "../model/layers";
 import { LoRA, addLoRA } from "../model/lora";
 import type { BPETokenizer } from "../tokenizer/bpe";
 import { PromptResponse, PromptResponseBatch, promptResponseBatch } from "./batches";
@@ -204,6 +206,15 @@ export interface QuestionScore {
   correct: boolean;
   /** The end token is the top choice right after the reference answer. */
   stopsAfterAnswer: boolean;
+  /** log p(reference answer + end token | prompt), summed over its tokens. */
+  logProb: number;
+  /** Tokens in the reference answer, its end token included. */
+  tokens: number;
+}
+
+/** Mean loss per answer token (nats) over scored questions: −Σ log p / Σ tokens — the held-out answer loss. */
+export function answerLoss(scores: QuestionScore[]): number {
+  return -scores.reduce((s, q) => s + q.logProb, 0) / scores.reduce((s, q) => s + q.tokens, 0);
 }
 
 /**
@@ -218,12 +229,14 @@ export function scoreQuestions(model: GPT, tokenizer: TextTokenizer, records: In
     const chunk = records.slice(i, i + batchSize);
     const examples = chunk.map((r) => encodeExample(tokenizer, r.prompt, r.response));
     const b = promptResponseBatch(examples, { padId: SFT_TOKENS.pad });
-    const { logits } = model.forward(b.ids, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask });
+    const shape: [number, number] = [b.batchSize, b.length];
+    const { logits } = model.forward(b.ids, { shape, attentionMask: b.attentionMask });
     const all = rowsAllCorrect(logits, b.targets, b.batchSize);
     const endOnly = b.targets.map((t) => (t === SFT_TOKENS.end ? t : -1));
     const stops = rowsAllCorrect(logits, endOnly, b.batchSize);
+    const logProbs = tf.tidy(() => sequenceLogProbsFromLogits(logits.reshape([b.targets.length, -1]), b.targets, b.batchSize)).dataSync();
     logits.dispose();
-    chunk.forEach((record, j) => out.push({ record, correct: all[j], stopsAfterAnswer: stops[j] }));
+    chunk.forEach((record, j) => out.push({ record, correct: all[j], stopsAfterAnswer: stops[j], logProb: logProbs[j], tokens: examples[j].response.length }));
   }
   return out;
 }

@@ -30,7 +30,7 @@ export interface InContextSpec {
   keys: number;
   /** Different label tokens (default 8). */
   labels: number;
-  /** Distinct keys used in one sequence (default 6): fewer → each key repeats more often. */
+  /** Keys one sequence draws from (default 6; pairs pick among them with replacement, so up to 6 appear): fewer → each key repeats more often. */
   keysPerSequence: number;
   /** (key, label) pairs per sequence (default 16): the sequence is 2·pairs tokens long. */
   pairs: number;

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clearFile, clearNotebook, notebookProblems } from "../lib/tools/cli/clearOutputs";
-import { resolveNotebooks } from "../lib/tools/cli/notebooks";
+import { peakText, resolveNotebooks } from "../lib/tools/cli/notebooks";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
@@ -183,6 +183,16 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
     expect(res.status, res.out).toBe(1);
     expect(res.out).toMatch(/^notebooks: 1 passed, 2 failed$/m);
     expect(res.out).toMatch(/ok +\S*10-ok\.ipynb +\d+ code cells in [\d.]+ s/);
+  });
+
+  it("reports each kernel's peak memory (a node kernel holds tens of MB at least, far under 2 GB here)", () => {
+    const m = res.out.match(/10-ok\.ipynb +\d+ code cells in [\d.]+ s, kernel peak ([\d,]+) MB/);
+    expect(m, res.out).not.toBeNull();
+    const mb = Number((m as RegExpMatchArray)[1].replace(/,/g, ""));
+    expect(mb).toBeGreaterThan(20);
+    expect(mb).toBeLessThan(2048);
+    expect(peakText({ peakMB: 3000 })).toMatch(/over the 2048 MB a learner's laptop gives a kernel/);
+    expect(peakText({})).toBe("");
   });
 
   it("reports a TypeScript error with the notebook, the cell, its first lines and the compiler's message", () => {

@@ -38,6 +38,8 @@ export interface RunResult {
   cells?: number;
   codeCells?: number;
   seconds: number;
+  /** Peak resident memory of the kernel process (VmHWM, Linux), when the runner could read it. */
+  peakMB?: number;
   warning?: string;
   failure?: Failure;
 }
@@ -47,6 +49,16 @@ interface Options {
   save: string | null;
   timeout: number;
   verbose: boolean;
+}
+
+/** A learner's laptop gives a kernel about 2 GB; say when a notebook's kernel went past it. */
+export const KERNEL_MEMORY_BUDGET_MB = 2048;
+
+/** ", kernel peak 612 MB" (and a warning past the budget), or "" when the peak is unknown. */
+export function peakText(r: Pick<RunResult, "peakMB">): string {
+  if (r.peakMB === undefined) return "";
+  const over = r.peakMB > KERNEL_MEMORY_BUDGET_MB ? ` — over the ${KERNEL_MEMORY_BUDGET_MB} MB a learner's laptop gives a kernel` : "";
+  return `, kernel peak ${Math.round(r.peakMB).toLocaleString("en-US")} MB${over}`;
 }
 
 function usage(msg: string): never {
@@ -223,10 +235,10 @@ async function main(): Promise<void> {
         console.log(`  INTERRUPTED ${name} after ${r.seconds.toFixed(1)} s (Ctrl-C), at code cell ${r.executed + 1} of ${r.codeCells ?? "?"}`);
       } else if (r.ok) {
         passed++;
-        console.log(`  ok   ${name}  ${r.codeCells} code cells in ${r.seconds.toFixed(1)} s`);
+        console.log(`  ok   ${name}  ${r.codeCells} code cells in ${r.seconds.toFixed(1)} s${peakText(r)}`);
       } else {
         failed++;
-        console.log(`  FAIL ${name}  after ${r.seconds.toFixed(1)} s`);
+        console.log(`  FAIL ${name}  after ${r.seconds.toFixed(1)} s${peakText(r)}`);
         console.log(formatFailure(name, r));
       }
       if (opts.save) console.log(`  saved the executed copy to ${path.join(opts.save, path.basename(file))}`);

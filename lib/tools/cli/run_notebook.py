@@ -30,6 +30,19 @@ def error_output(cell):
     return None
 
 
+def kernel_peak_mb(client):
+    """Peak resident memory (VmHWM) of the kernel process so far, in MB; None if unknown."""
+    try:
+        pid = client.km.provisioner.process.pid
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except Exception:
+        return None
+    return None
+
+
 async def run(args, result):
     import nbformat
     from nbclient import NotebookClient
@@ -82,7 +95,12 @@ async def run(args, result):
                 t = time.time()
                 if args.verbose:
                     print("  cell %d (code cell %d/%d)..." % (index + 1, n + 1, len(code_cells)), file=sys.stderr, flush=True)
-                await client.async_execute_cell(cells[index], index)
+                try:
+                    await client.async_execute_cell(cells[index], index)
+                finally:
+                    peak = kernel_peak_mb(client)
+                    if peak is not None:
+                        result["peakMB"] = max(peak, result.get("peakMB", 0))
                 result["executed"] = n + 1
                 if args.verbose:
                     print("  cell %d done in %.1f s" % (index + 1, time.time() - t), file=sys.stderr, flush=True)

@@ -143,6 +143,15 @@ export function loadFineTunedModel(dir = datasetsDir("models")): BaseModel {
   return loadCheckpointWithTokenizer(path.join(dir, "sft.safetensors"), path.join(dir, "base.tokenizer"), "Run `npm run finetune` (a few minutes, once) or pass the folder you fine-tuned into.", "Run `npm run finetune` again.");
 }
 
+/**
+ * Load chapter 08's starting policy π_SFT (STYLE_RECIPE in lib/training/rlhf.ts, made by
+ * `npm run finetune -- --styles`): the fine-tuned model after demonstrations in every style.
+ * The caller disposes `model`.
+ */
+export function loadStyleTunedModel(dir = datasetsDir("models")): BaseModel {
+  return loadCheckpointWithTokenizer(path.join(dir, "sft-styles.safetensors"), path.join(dir, "base.tokenizer"), "Run `npm run finetune -- --styles` (a few minutes, once) or pass the folder you fine-tuned into.", "Run `npm run finetune -- --styles` again.");
+}
+
 function loadCheckpointWithTokenizer(weights: string, tokenizerFile: string, missingFix: string, mismatchFix: string): BaseModel {
   for (const f of [weights, tokenizerFile]) {
     if (!fs.existsSync(f)) throw new Error(`The model file ${f} is missing. ${missingFix}`);

@@ -14,8 +14,20 @@
  *   tokenLosses(model, ids)   −log p(next token) at every position of a token stream, then
  *   lossByPosition / lossByCategory / inContextScore / promptedLoss   where the loss comes from
  *
+ *   hallucination (chapter 09, training/hallucination.ts): factProbes / probeFacts (a fact's closed set
+ *   of answers scored → the answer, its confidence and entropy), selfConsistency, reliabilityBins /
+ *   expectedCalibrationError, auroc, riskCoverage, monofactRate, parseStatements / checkStatements,
+ *   FactRetriever, abstentionScore, abstentionRecords
+ *
  * The validation loss of a language model is `estimateLoss` in lib/train.
  */
+export {
+  EXPOSURE_BUCKETS, exposureBucket, relationValues, factSentence, QUESTION_PHRASINGS, candidateSentences, truthIndex, factQuestion, STATEMENT_HEADERS, ABSTAIN,
+  factProbes, probeFacts, probeResult, entropy, normalise, statedValue, selfConsistency, agreement,
+  reliabilityBins, expectedCalibrationError, auroc, riskCoverage, accuracyAtCoverage, monofactRate,
+  parseStatements, checkStatements, trigrams, FactRetriever, groundedResult, abstentionScore, outcomeOf, thresholdOutcomes, abstentionRecords,
+} from "./training/hallucination";
+export type { ExposureBucket, ValueName, ProbeMode, FactProbe, ProbeOptions, ProbeResult, ReliabilityBin, CoveragePoint, Statement, Verdict, CheckedStatement, Retrieved, AnswerOutcome } from "./training/hallucination";
 export { tokenLosses, lossByPosition, inContextScore, tokenCategory, lossByCategory, promptedLoss, KOREAN_PARTICLES, ENGLISH_FUNCTION_WORDS } from "./training/tokenLosses";
 export type { TokenLossRun, TokenCategory } from "./training/tokenLosses";
 

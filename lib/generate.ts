@@ -3,14 +3,15 @@
  *
  *   generation/sampling.ts   the decoding rules: greedy, temperature, top-k, top-p, min-p, repetition penalty
  *   generation/loop.ts       generate(model, prompt, options) — one loop for GPT and the encoder–decoder,
+ *                            generateSamples(gpt, prompt, k, options): k samples of one prompt as one batch (RL),
  *                            with the KV cache (lib/model/kvCache.ts)
  *   generation/beam.ts       beam search with length normalisation
  *   generation/speculative.ts speculative decoding: a draft proposes, the model checks — exactly its distribution
  *
  * Notebooks: `import { generate, nextTokenProbabilities } from "./lib/generate";`
  */
-export { generate } from "./generation/loop";
-export type { GenerateOptions, GenerateResult } from "./generation/loop";
+export { generate, generateSamples } from "./generation/loop";
+export type { GenerateOptions, GenerateResult, SamplesOptions } from "./generation/loop";
 export { nextTokenProbabilities, sampleToken, applyRepetitionPenalty } from "./generation/sampling";
 export type { SampleOptions } from "./generation/sampling";
 export { beamSearch } from "./generation/beam";

@@ -10,8 +10,10 @@ import { exercises as ch04 } from "./04-encoder-decoder";
 import { exercises as ch05 } from "./05-generation";
 import { exercises as ch06 } from "./06-pretraining";
 import { exercises as ch07 } from "./07-fine-tuning";
+import { exercises as ch08 } from "./08-rlhf";
+import { exercises as ch09 } from "./09-hallucination";
 
-export const allExercises: Exercise[] = [...ch00, ...ch01, ...ch02, ...ch03, ...ch04, ...ch05, ...ch06, ...ch07];
+export const allExercises: Exercise[] = [...ch00, ...ch01, ...ch02, ...ch03, ...ch04, ...ch05, ...ch06, ...ch07, ...ch08, ...ch09];
 
 /** The exercise with this id, or an error listing the known ids. */
 export function findExercise(id: string): Exercise {

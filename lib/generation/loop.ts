@@ -142,3 +142,70 @@ export function generate(model: GPT | EncoderDecoder, prompt: number[], options:
   }
   return result;
 }
+
+/** Options of generateSamples. */
+export interface SamplesOptions extends SampleOptions {
+  maxNewTokens: number;
+  /** A row stops after producing any of these ids (it is included in that row). */
+  stopTokens?: number[];
+  /** The generator to sample with (default: lib/random's global one). */
+  random?: Rng;
+  /** Fed to rows that have stopped while the others go on (their output is ignored; default 0). */
+  padId?: number;
+}
+
+/**
+ * `count` independent samples of each prompt, generated together as one batch of
+ * prompts × count rows through the KV cache — what RL needs (k answers per prompt) at the
+ * cost of about one generation. The prompts must have the same number of tokens (the
+ * cache has no padding). Every row sees the logits a batch of one would give (the rows
+ * draw from one generator in turn, so a row is not what `generate` writes with the same
+ * seed). Returns, prompt by prompt, `count` rows of new tokens, each with its stop token
+ * if it stopped.
+ */
+export function generateSamples(model: GPT, prompts: number[] | number[][], count: number, options: SamplesOptions): number[][] {
+  const list = (prompts.length > 0 && Array.isArray(prompts[0]) ? prompts : [prompts]) as number[][];
+  const P = list[0].length;
+  if (P === 0) throw new Error("generateSamples: the prompt is empty — start with at least one token.");
+  list.forEach((p, i) => {
+    if (p.length !== P) throw new Error(`generateSamples: prompt ${i} has ${p.length} tokens but prompt 0 has ${P} — batch prompts of the same length (the KV cache has no padding), or call once per prompt.`);
+    toTokenBatch(p, model.config.vocabSize);
+  });
+  if (!(Number.isInteger(count) && count >= 1)) throw new Error(`generateSamples: count must be a whole number ≥ 1, got ${count}.`);
+  if (!(Number.isInteger(options.maxNewTokens) && options.maxNewTokens >= 1)) throw new Error(`generateSamples: maxNewTokens must be a whole number ≥ 1, got ${options.maxNewTokens}.`);
+  const ctx = model.config.contextLength;
+  if (P + options.maxNewTokens - 1 > ctx) {
+    throw new Error(`generateSamples: a ${P}-token prompt plus ${options.maxNewTokens} new tokens needs a context of ${P + options.maxNewTokens - 1}, but the model has ${ctx}. Lower maxNewTokens to ≤ ${ctx - P + 1}.`);
+  }
+  const random = options.random ?? rng();
+  const V = model.config.vocabSize;
+  const N = list.length * count;
+  const rows: number[][] = Array.from({ length: N }, () => []);
+  const done = new Array<boolean>(N).fill(false);
+  const cache = model.createCache();
+  try {
+    let input: number[][] = rows.map((_, r) => list[Math.floor(r / count)]);
+    for (let i = 0; i < options.maxNewTokens; i++) {
+      const { logits } = model.forward(input, { cache });
+      const T = logits.shape[1];
+      const last = tf.slice(logits, [0, T - 1, 0], [N, 1, V]); // (N, 1, V)
+      const values = last.dataSync() as Float32Array;
+      tf.dispose([logits, last]);
+      input = [];
+      for (let r = 0; r < N; r++) {
+        if (done[r]) {
+          input.push([options.padId ?? 0]);
+          continue;
+        }
+        const next = sampleToken(values.subarray(r * V, (r + 1) * V), options, random);
+        rows[r].push(next);
+        if (options.stopTokens?.includes(next)) done[r] = true;
+        input.push([next]);
+      }
+      if (done.every(Boolean)) break;
+    }
+  } finally {
+    cache.dispose();
+  }
+  return rows;
+}

@@ -284,6 +284,60 @@ function nextTokenWindows(): string {
   return card(680, 262, "Pre-training: next-token prediction", b);
 }
 
+function rlhf(): string {
+  const b: string[] = [];
+  // Row 1: the data and the reward model.
+  b.push(box(20, 56, 170, 58, "π_SFT answers", "green", "k answers per question"));
+  b.push(arrow(190, 85, 240, 85));
+  b.push(box(240, 56, 170, 58, "people rank them", "violet", "A > B > C > D"));
+  b.push(arrow(410, 85, 460, 85, "C(K, 2) pairs", { labelDy: -14 }));
+  b.push(box(460, 56, 190, 58, "reward model r(x, y)", "amber", "−log σ(r_w − r_l)"));
+  // Row 2: RL with the leash.
+  b.push(arrow(555, 114, 555, 160));
+  b.push(box(380, 160, 350, 66, "RL: policy π samples, r scores", "rose", "reward = r − β·(log π − log π_ref)"));
+  b.push(box(40, 166, 220, 54, "π_ref (frozen π_SFT)", "slate", "the KL leash"));
+  b.push(arrow(260, 193, 380, 193, "log π_ref", { labelDy: -12 }));
+  b.push(arrow(730, 193, 770, 193));
+  b.push(box(770, 160, 90, 66, "aligned π", "blue"));
+  // RLAIF: the judge replaces people.
+  b.push(box(240, 256, 170, 52, "AI judge", "teal", "fitted to 50 human pairs"));
+  b.push(arrow(325, 256, 325, 114, "RLAIF: labels", { dashed: true, labelDx: 46 }));
+  // DPO: no reward model, no sampling.
+  b.push(box(460, 256, 270, 52, "DPO: pairs → π directly", "blue", "−log σ(β·[Δ log-ratio])"));
+  b.push(arrow(410, 100, 470, 256, "", { dashed: true }));
+  b.push(arrow(730, 282, 815, 226, "", { dashed: true }));
+  b.push(text(450, 334, "RLHF: rankings → reward model → RL with a KL penalty. RLAIF: an AI labels instead of people. DPO: the same pairs, no reward model.", { size: 11, colour: MUTED }));
+  return card(880, 352, "Stage 3: learning from preferences", b);
+}
+
+/** Chapter 09: a fact put to the model as a closed set of answers. */
+function factProbe(): string {
+  const b: string[] = [];
+  b.push(box(20, 95, 200, 70, "prompt", "blue", "Q: What pet does Sua Shin have?", { size: 13 }));
+  b.push(text(120, 180, "A:", { size: 12, colour: MUTED, mono: true }));
+  const rows = [
+    { s: " Sua Shin has a cat. ⟨end⟩", lp: "−0.9", p: 0.62 },
+    { s: " Sua Shin has a dog. ⟨end⟩", lp: "−2.3", p: 0.15 },
+    { s: " Sua Shin has a turtle. ⟨end⟩", lp: "−2.6", p: 0.11 },
+    { s: "… one row per possible value", lp: "…", p: 0.12 },
+  ];
+  rows.forEach((r, i) => {
+    const y = 48 + i * 46;
+    b.push(arrow(220, 130, 262, y + 17));
+    b.push(box(265, y, 250, 34, r.s, i === 3 ? "slate" : "amber", undefined, { mono: i !== 3, size: 11 }));
+    b.push(text(560, y + 17, r.lp, { size: 12, mono: true }));
+    const w = Math.round(r.p * 190);
+    b.push(`<rect x="610" y="${y + 6}" width="${w}" height="22" rx="3" fill="${COLORS.green}" stroke="${STROKES.green}" stroke-width="1.2"/>`);
+    b.push(text(616 + w, y + 17, r.p.toFixed(2), { size: 11, anchor: "start" }));
+  });
+  b.push(text(560, 36, "log p(answer)", { size: 11, colour: MUTED }));
+  b.push(text(700, 36, "normalised over the values", { size: 11, colour: MUTED }));
+  b.push(text(20, 246, "The model's answer = the most probable value; its confidence = that probability;", { size: 12, anchor: "start", colour: MUTED }));
+  b.push(text(20, 264, "entropy = −Σ p·ln p of the bars; chance = 1 / number of values (10 pets, 12 towns, 13 jobs, 12 foods).", { size: 12, anchor: "start", colour: MUTED }));
+  b.push(text(20, 282, "The base model reads the corpus's header line (\"Notes about the residents.\") and each version of the sentence instead.", { size: 12, anchor: "start", colour: MUTED }));
+  return card(860, 300, "Probing a fact: every possible answer, scored", b);
+}
+
 const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {
   stages: {
     svg: stages,
@@ -313,9 +367,17 @@ const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {
     svg: nextTokenWindows,
     text: "Pre-training: a window of T tokens (은행 | 앞에 | 가서 | 돈을 | 찾았다) is the input; the targets are the same text shifted by one (앞에 | 가서 | 돈을 | 찾았다 | .). One window is T next-token questions at once; question t sees only tokens 1 … t. The labels are the text itself.",
   },
+  rlhf: {
+    svg: rlhf,
+    text: "Stage 3: π_SFT writes k answers per question → people rank them → C(K, 2) pairs → a reward model trained with −log σ(r_w − r_l) → RL: the policy samples, the reward model scores, reward = r − β·(log π − log π_ref) against the frozen reference π_ref → the aligned policy. RLAIF: an AI judge (fitted to 50 human pairs) labels the pairs instead of people. DPO: the same pairs train the policy directly, no reward model and no sampling.",
+  },
   "encoder-decoder": {
     svg: encoderDecoder,
     text: "Encoder (self-attention over the whole source, feed-forward, × N) feeds the decoder's cross-attention; the decoder has masked (causal) self-attention, cross-attention and feed-forward (× N). A GPT is decoder-only: masked self-attention and feed-forward, autoregressive.",
+  },
+  "fact-probe": {
+    svg: factProbe,
+    text: "Probing a fact: the prompt (Q: What pet does Sua Shin have?\\nA:) is followed by one candidate answer per possible value ( Sua Shin has a cat. / a dog. / a turtle. …); each gets log p(answer | prompt); normalised over the values they form a distribution: the answer is the most probable value, its probability the confidence, the entropy of the distribution a second score; chance is 1 / number of values.",
   },
 };
 

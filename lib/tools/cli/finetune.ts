@@ -8,6 +8,9 @@
  *                     replay test), the validation losses, the pre-training loss before and after
  *                     (forgetting), held-out accuracy, the time
  *
+ * `npm run finetune -- --styles` then fine-tunes sft.safetensors with STYLE_RECIPE (lib/training/
+ * rlhf.ts) into sft-styles.safetensors: chapter 08's starting policy, which can answer in every style.
+ *
  * Same base, same recipe, same backend → the same checkpoint. Chapter 08 starts from it
  * (loadFineTunedModel() in lib/datasets.ts). Progress goes to stderr, a JSON summary to stdout.
  */
@@ -17,11 +20,14 @@ import * as path from "path";
 import { currentBackend, setupBackend } from "../../backend";
 import { loadInstructions } from "../../datasets";
 import { saveModel } from "../../model";
+import { STYLE_RECIPE, evaluatePolicy, referenceModel, rlPrompts, trainStyleTunedModel } from "../../align";
+import { loadFacts, loadPreferences } from "../../datasets";
 import { FINETUNE_RECIPE, answerQuestion, instructionExamples, mentionBucket, scoreQuestions, trainFineTunedModel } from "../../train";
 import { chrF, mean, rougeL } from "../../eval";
 import { datasetsDir } from "../paths";
 
 export const FINETUNED_MODEL_FILE = "sft.safetensors";
+export const STYLE_TUNED_MODEL_FILE = "sft-styles.safetensors";
 
 /** SHA-256 of a base checkpoint (the fine-tuned model's metadata names the base it started from). */
 export function fileHash(file: string): string {
@@ -31,11 +37,14 @@ export function fileHash(file: string): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let out = datasetsDir("models");
+  let styles = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--out" && args[i + 1]) out = path.resolve(args[++i]);
-    else throw new Error(`Unknown option "${args[i]}". Usage: npm run finetune [-- --out DIR]`);
+    else if (args[i] === "--styles") styles = true;
+    else throw new Error(`Unknown option "${args[i]}". Usage: npm run finetune [-- --styles] [-- --out DIR]`);
   }
   await setupBackend({ verbose: false });
+  if (styles) return styleTune(out);
   const started = Date.now();
   const steps = FINETUNE_RECIPE.knobs.steps;
   const { model, tokenizer, run, baseValLoss, valLoss } = await trainFineTunedModel({
@@ -72,6 +81,33 @@ async function main(): Promise<void> {
   });
   const samples = qa.filter((r) => (r.mentions ?? 0) >= 10).slice(0, 4).map((r) => ({ q: r.prompt, a: answerQuestion(model, tokenizer, r.prompt).text, ref: r.response }));
   console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: run.result.steps, finalLoss: run.result.losses[run.result.losses.length - 1], baseValLoss, valLoss, accuracy, summary, samples }, null, 1));
+  model.dispose();
+}
+
+/** STYLE_RECIPE: sft.safetensors → sft-styles.safetensors, with the gold judgement of its samples before and after. */
+async function styleTune(out: string): Promise<void> {
+  const started = Date.now();
+  const steps = STYLE_RECIPE.knobs.steps;
+  const { model, tokenizer, run } = await trainStyleTunedModel({
+    onStep: (i) => {
+      if (i.step % 25 === 0) process.stderr.write(`finetune --styles: step ${i.step}/${steps} loss ${i.loss.toFixed(3)}\n`);
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const reference = referenceModel(model);
+  const prompts = rlPrompts(tokenizer, loadPreferences("train").slice(0, 64), loadFacts());
+  const { samples, ...judged } = evaluatePolicy(model, reference, tokenizer, prompts, { temperature: 0.7, seed: 1 });
+  reference.dispose();
+  fs.mkdirSync(out, { recursive: true });
+  saveModel(model, path.join(out, STYLE_TUNED_MODEL_FILE), {
+    recipe: JSON.stringify(STYLE_RECIPE),
+    base_sha256: fileHash(datasetsDir("models", STYLE_RECIPE.from)),
+    first_losses: JSON.stringify(run.result.losses.slice(0, STYLE_RECIPE.recordSteps)),
+    samples_t07: JSON.stringify(judged),
+    backend: currentBackend()?.description ?? "unknown",
+    seconds: seconds.toFixed(0),
+  });
+  console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: run.result.steps, finalLoss: run.result.losses[run.result.losses.length - 1], samples: judged, examples: samples.slice(0, 4).map((s) => s.text) }, null, 1));
   model.dispose();
 }
 

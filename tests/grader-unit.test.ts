@@ -8,7 +8,8 @@ import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
 import { courseNotebookFiles, courseNotebookFrom, CourseError, evaluateExtraCases, readCourseNotebook } from "../lib/tools/grader/course";
-import { prepareNotebook } from "../lib/tools/grader/grade";
+import { gradingCells, prepareNotebook } from "../lib/tools/grader/grade";
+import { cellNames, hasSetupTags, planCells, setupCellIds, untaggedNeeds } from "../lib/tools/grader/plan";
 import { exerciseCode, NONCE, setupCode } from "../lib/tools/grader/kernelcode";
 import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook, UnreadableNotebook } from "../lib/tools/grader/notebook";
 import { csvField, csvText, feedbackName, feedbackText, NotebookGrade, rows } from "../lib/tools/grader/report";
@@ -244,6 +245,7 @@ describe("the report", () => {
     points,
     maxPoints: 1,
     cellErrors: [],
+    faults: [],
     restored: null,
     exercises: [
       {
@@ -282,5 +284,76 @@ describe("the report", () => {
 describe("files of the grader", () => {
   it("ship the Python helpers next to the TypeScript", () => {
     for (const f of ["run_submission.py", "launch_kernel.py"]) expect(fs.existsSync(path.join(__dirname, "..", "lib", "tools", "grader", f))).toBe(true);
+  });
+});
+
+describe("fast grading: which cells the grader runs (plan.ts)", () => {
+  const setup = (source: string, id: string): Cell => ({ ...cell(source), id, metadata: { tags: ["setup"] } });
+  const course = (): Notebook =>
+    notebook([
+      cell("# Chapter", {}, "markdown"),
+      setup(`import { setupBackend } from "./lib/backend";\nawait setupBackend();`, "s1"),
+      cell(`import { check } from "./lib/notebook";`),
+      { ...cell(`const model = trainForMinutes();\nconst tok = 3;`), id: "e1" },
+      cell(SOLUTION, nbg("00-block-params", "solution")),
+      cell(`await check("00-block-params", blockParams);`, nbg("00-block-params", "check")),
+      cell(`showPlot(model);`),
+    ]);
+
+  it("reads a cell's top-level declarations and the names it uses, not its locals or property names", () => {
+    const n = cellNames(`import * as tf from "x";\nimport { a, b as c } from "y";\nconst { d, e: [f] } = g;\nfunction h(p: Q): R { const local = p.prop; return local + i; }\ninterface S { field: T }\nconst o = { key: j, k };`);
+    expect([...n.declares].sort()).toEqual(["a", "c", "d", "f", "h", "o", "S", "tf"].sort());
+    expect([...n.uses].sort()).toEqual(["Q", "R", "T", "g", "i", "j", "k"].sort());
+  });
+
+  it("runs the setup cells and solution cells only: no experiment, no check cell", () => {
+    const plan = planCells(course());
+    expect(plan.map((p) => [p.index, p.reason])).toEqual([
+      [1, "setup"],
+      [4, "exercise"],
+    ]);
+    expect(untaggedNeeds(course(), "00-test")).toEqual([]);
+  });
+
+  it("pulls in a cell that declares what a chosen cell uses, and says which tag the course is missing", () => {
+    const nb = course();
+    nb.cells[4] = cell(SOLUTION.replace("return attention", "return tok * 0 + attention"), nbg("00-block-params", "solution"));
+    const plan = planCells(nb);
+    expect(plan.map((p) => p.index)).toEqual([1, 3, 4]);
+    expect(plan[1]).toMatchObject({ reason: "needed", names: ["tok"], neededBy: 4 });
+    expect(untaggedNeeds(nb, "00-test")).toEqual([`00-test, cell 4 (const model = trainForMinutes();): declares tok, used by cell 5 — add "tags": ["setup"] to its metadata`]);
+  });
+
+  it("runs a learner's own helper cell the solution uses, and skips cells nothing uses", () => {
+    const nb = course();
+    nb.cells.splice(4, 0, cell("function helper(d: number): number { return 12 * d * d + 13 * d; }"), cell("while (true) {}"));
+    nb.cells[6] = cell(SOLUTION.replace(/\/\/ BEGIN SOLUTION[\s\S]*\/\/ END SOLUTION/, "// BEGIN SOLUTION\n  return helper(d);\n  // END SOLUTION"), nbg("00-block-params", "solution"));
+    expect(planCells(nb).map((p) => [p.index, p.reason])).toEqual([
+      [1, "setup"],
+      [4, "needed"],
+      [6, "exercise"],
+    ]);
+  });
+
+  it("finds a setup cell by the course's cell id when a learner's copy lost the tag", () => {
+    const nb = course();
+    nb.cells[1] = { ...nb.cells[1], metadata: {} };
+    expect(planCells(nb).map((p) => p.index)).toEqual([4]);
+    expect(planCells(nb, setupCellIds(course())).map((p) => p.index)).toEqual([1, 4]);
+    expect(hasSetupTags(nb)).toBe(false);
+  });
+
+  it("grades a notebook that tags no setup cell by running every code cell except check cells", () => {
+    const nb = course();
+    nb.cells[1] = { ...nb.cells[1], metadata: {} };
+    const prepared = prepareNotebook(courseNotebookFrom("00-test", "00-test.ipynb", nb));
+    expect(prepared.setupIds).toBeNull();
+    expect(gradingCells(nb, prepared).map((c) => [c.index, c.exercise])).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+      [4, "00-block-params"],
+      [6, null],
+    ]);
   });
 });

@@ -6,9 +6,11 @@
  * output spoofs, code spoofs (redefined check, patched lib/Object.is/JSON.stringify,
  * hard-coded visible cases), edited/deleted/moved/duplicated check cells, invalid JSON,
  * a symlink, an unknown notebook and a missing one.
- * Run B (20 s limit), twice: an infinite loop that also leaves a detached process behind,
- * a memory bomb, then a normal submission — identical report files both times, and no
- * process left over.
+ * Run B (20 s per cell), twice: an exercise cell that loops forever after leaving a detached
+ * process behind (costs that exercise and the one calling it), a function that is a memory
+ * bomb (costs that exercise), a cell that crashes the kernel (costs that exercise), a
+ * learner's helper cell a solution uses (run) beside a looping cell nothing uses (skipped),
+ * then a normal submission — identical report files both times, and no process left over.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -104,13 +106,14 @@ function statusById(r: Report, who: string): Record<string, string> {
   return Object.fromEntries(rowsOf(r, who).map((x) => [x.exercise, x.status]));
 }
 
-/** Processes whose command line mentions `needle`. */
-function processesWith(needle: string): number[] {
+/** Processes whose command line mentions every one of `needles`. */
+function processesWith(...needles: string[]): number[] {
   const found: number[] = [];
   for (const p of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     try {
-      if (fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(needle)) found.push(Number(p));
+      const cmdline = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (needles.every((n) => cmdline.includes(n))) found.push(Number(p));
     } catch {
       /* gone */
     }
@@ -330,29 +333,44 @@ const realStringify = JSON.stringify;
     expect(fb).not.toMatch(/\b147\b/);
   });
 
-  describe("limits (20 s per notebook)", () => {
+  describe("faults (20 s per cell): a hang, crash or out-of-memory costs only its exercise", () => {
     let outB1: string;
     let outB2: string;
     let B: Report;
     let log1 = "";
+    const cellOf = (nb: Notebook, n: number): number => indexOf(nb, ex(n).id) + 1;
+    let ivanCell = 0;
+    let ninaCell = 0;
 
     beforeAll(async () => {
       const subs = path.join(tmp, "submissions-b");
-      // ivan: leaves a detached process behind, then loops forever.
-      const ivan = clone(student);
-      ivan.cells.splice(
-        1,
+      // ivan: exercise 1's cell leaves a detached process behind, then loops forever;
+      // exercise 2 calls exercise 1's function.
+      const ivan = clone(reference);
+      setSolution(
+        ivan,
         0,
-        code(`import { spawn } from "child_process";
-spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "${MARKER}"], { detached: true, stdio: "ignore" }).unref();`),
-        code("while (true) {}"),
+        `import { spawn } from "child_process";\n${cellSource(reference.cells[indexOf(reference, ex(0).id)])}\n` +
+          `spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "${MARKER}"], { detached: true, stdio: "ignore" }).unref();\nwhile (true) {}`,
       );
+      expect(cellSource(reference.cells[indexOf(reference, ex(1).id)])).toContain(`${ex(0).fnExpr}(`);
+      ivanCell = cellOf(ivan, 0);
       write(subs, "ivan", `${NB}.ipynb`, ivan);
-      // judy: a memory bomb.
-      const judy = clone(student);
-      judy.cells.splice(1, 0, code(`const hog: number[][] = [];\nwhile (true) hog.push(new Array(1_000_000).fill(1.5));`));
+      // judy: exercise 3's function is a memory bomb when the grader calls it.
+      const judy = clone(reference);
+      setSolution(judy, 2, solvedWith(2, `const hog: number[][] = [];\n  while (true) hog.push(new Array(1_000_000).fill(1.5));\n  return undefined as any;`));
       write(subs, "judy", `${NB}.ipynb`, judy);
-      // kate (after both): only the four solution cells, solved.
+      // nina: exercise 4's cell crashes the kernel.
+      const nina = clone(reference);
+      setSolution(nina, 3, `${cellSource(reference.cells[indexOf(reference, ex(3).id)])}\nprocess.abort();`);
+      ninaCell = cellOf(nina, 3);
+      write(subs, "nina", `${NB}.ipynb`, nina);
+      // olga: exercise 1 calls a helper from a cell of her own; another cell of hers (used by nothing) would loop forever.
+      const olga = clone(reference);
+      setSolution(olga, 0, solvedWith(0, "return olgaBlock(d);"));
+      olga.cells.splice(indexOf(olga, ex(0).id), 0, code("function olgaBlock(d: number): number {\n  return 12 * d * d + 13 * d;\n}"), code("while (true) {}"));
+      write(subs, "olga", `${NB}.ipynb`, olga);
+      // kate (after all of them): only the four solution cells, solved.
       write(subs, "kate", `${NB}.ipynb`, { ...clone(reference), cells: clone(reference).cells.filter((c) => c.metadata.nbgrader?.solution === true) });
 
       outB1 = path.join(tmp, "grades-b1");
@@ -366,24 +384,43 @@ spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)", "${MARKER}"], { de
       B = report(outB1);
     }, 900_000);
 
-    it("stops an infinite loop with status timeout and grades the next submissions", () => {
-      expect(rowsOf(B, "ivan").every((r) => r.status === "timeout" && r.points === 0)).toBe(true);
-      expect(rowsOf(B, "ivan")[0].message).toMatch(/did not finish within 20 s.*while \(true\)/);
-      expect(rowsOf(B, "kate").every((r) => r.status === "passed")).toBe(true);
+    const fb = (who: string): string => fs.readFileSync(path.join(outB1, "feedback", `${who}.md`), "utf8");
+
+    it("stops an infinite loop in one exercise's cell: that exercise times out naming the cell, the one that calls it fails, the rest pass", () => {
+      const rows = rowsOf(B, "ivan");
+      expect(rows.map((r) => r.status)).toEqual(["timeout", "failed", "passed", "passed"]);
+      expect(rows[0].points).toBe(0);
+      expect(rows[0].message).toMatch(new RegExp(`^cell ${ivanCell} \\(import \\{ spawn.*did not finish within 20 s`));
+      expect(rows[1].message).toContain(ex(0).fnExpr);
+      expect(points(B, "ivan")).toBe(ex(2).points + ex(3).points);
+      expect(fb("ivan")).toMatch(new RegExp(`\\*\\*timeout\\*\\* \\(exercise ${ex(0).id}\\): cell ${ivanCell} `));
     });
 
-    it("stops a memory bomb with status out of memory", () => {
-      expect(rowsOf(B, "judy").every((r) => r.status === "out of memory" && r.points === 0)).toBe(true);
+    it("stops a memory bomb in one exercise's function with out of memory for that exercise only", () => {
+      expect(statusById(B, "judy")).toEqual(Object.fromEntries(exercises.map((e, i) => [e.id, i === 2 ? "out of memory" : "passed"])));
+      expect(rowsOf(B, "judy")[2].message).toMatch(/ran out of memory.*while computing the answers/);
+    });
+
+    it("reports a crash in one exercise's cell as that exercise crashed, naming the cell", () => {
+      expect(statusById(B, "nina")).toEqual(Object.fromEntries(exercises.map((e, i) => [e.id, i === 3 ? "crashed" : "passed"])));
+      expect(rowsOf(B, "nina")[3].message).toMatch(new RegExp(`aborted.*while running cell ${ninaCell} `));
+    });
+
+    it("runs a learner's helper cell that a solution uses and skips cells nothing uses", () => {
+      expect(rowsOf(B, "olga").every((r) => r.status === "passed")).toBe(true);
+      expect(B.students.find((s) => s.student === "olga")?.notebooks[0].status).toBe("graded");
+      expect(rowsOf(B, "kate").every((r) => r.status === "passed")).toBe(true);
     });
 
     it("leaves no process behind", () => {
       expect(log1).toMatch(/ivan\/00-introduction: killed \d+ leftover process/);
       expect(processesWith(MARKER)).toEqual([]);
-      expect(processesWith("tiny-llm-submission-")).toEqual([]);
+      // Kernels of this test's course only (its tslab's real path): another checkout may be grading at the same time.
+      expect(processesWith("tiny-llm-submission-", fs.realpathSync(path.join(REPO, "node_modules")))).toEqual([]);
     });
 
     it("gives identical report files when run again", () => {
-      for (const f of ["grades.csv", "grades.json", "feedback/ivan.md", "feedback/judy.md", "feedback/kate.md"]) {
+      for (const f of ["grades.csv", "grades.json", "feedback/ivan.md", "feedback/judy.md", "feedback/nina.md", "feedback/olga.md", "feedback/kate.md"]) {
         expect(fs.readFileSync(path.join(outB2, f), "utf8"), f).toBe(fs.readFileSync(path.join(outB1, f), "utf8"));
       }
     });

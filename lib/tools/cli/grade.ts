@@ -1,13 +1,18 @@
 /**
- * `npm run grade -- <submissions folder> [--out DIR] [--timeout S] [--memory MB]
+ * `npm run grade -- <submissions folder> [--out DIR] [--timeout S] [--notebook-timeout S] [--jobs N] [--memory MB]
  *                   [--notebooks 00,01] [--user NAME] [--unsandboxed]`
  *
  * Grades every student's notebooks (layout: <submissions>/<student>/NN-name.ipynb; files
  * may sit in sub-folders and be renamed, e.g. "00-introduction (1).ipynb") and writes
  * DIR/grades.csv, DIR/grades.json and DIR/feedback/<student>.md (default DIR: dist/grades).
  *
- *   --timeout S   wall-clock seconds per notebook (default 120) → status "timeout"
- *   --memory MB   memory per kernel (default 2048) → status "out of memory"
+ *   --timeout S   wall-clock seconds per cell and per exercise's answers (default 120): a cell
+ *                 past it is stopped and skipped, and costs only its exercise → status "timeout"
+ *   --notebook-timeout S  wall-clock seconds per notebook, restarts after faults included
+ *                 (default 600); what has not run by then → status "timeout"
+ *   --jobs N      submissions graded at the same time, each in its own kernel (default: the
+ *                 number of CPU cores, at most 4; every kernel may use --memory MB)
+ *   --memory MB   memory per kernel (default 2048) → status "out of memory" (of that exercise)
  *   --notebooks   the notebooks every student must hand in (default: all that anyone handed in);
  *                 a student without one gets status "missing"
  *   --user NAME   as root, the unprivileged user kernels run as (default nobody)
@@ -16,6 +21,7 @@
  *
  * Exits 1 if the course itself is inconsistent or was changed while grading.
  */
+import * as os from "os";
 import * as path from "path";
 import { CourseError } from "../grader/course";
 import { CourseModified, GradeError, gradeSubmissions } from "../grader/grade";
@@ -28,6 +34,8 @@ interface Options {
   submissions: string | null;
   out: string | null;
   timeout: number;
+  notebookTimeout: number;
+  jobs: number;
   memory: number;
   notebooks: string[];
   user: string;
@@ -36,13 +44,13 @@ interface Options {
 
 function usage(msg: string): never {
   console.error(
-    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--memory MB] [--notebooks 00,01] [--user NAME] [--unsandboxed]`,
+    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--notebook-timeout SECONDS] [--jobs N] [--memory MB] [--notebooks 00,01] [--user NAME] [--unsandboxed]`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[], cwd: string): Options {
-  const o: Options = { submissions: null, out: null, timeout: 120, memory: 2048, notebooks: [], user: "nobody", unsandboxed: false };
+  const o: Options = { submissions: null, out: null, timeout: 120, notebookTimeout: 600, jobs: Math.max(1, Math.min(os.cpus().length, 4)), memory: 2048, notebooks: [], user: "nobody", unsandboxed: false };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v: string | undefined;
@@ -59,7 +67,9 @@ function parseArgs(argv: string[], cwd: string): Options {
     };
     if (a === "--out") o.out = path.resolve(cwd, value());
     else if (a === "--timeout") o.timeout = Number(value());
+    else if (a === "--notebook-timeout") o.notebookTimeout = Number(value());
     else if (a === "--memory") o.memory = Number(value());
+    else if (a === "--jobs") o.jobs = Number(value());
     else if (a === "--notebooks") o.notebooks.push(...value().split(",").filter(Boolean));
     else if (a === "--user") o.user = value();
     else if (a === "--unsandboxed") o.unsandboxed = true;
@@ -70,6 +80,8 @@ function parseArgs(argv: string[], cwd: string): Options {
   }
   if (!o.submissions) usage("which folder holds the submissions?");
   if (!(o.timeout > 0)) usage("--timeout must be a positive number of seconds");
+  if (!(o.notebookTimeout > 0)) usage("--notebook-timeout must be a positive number of seconds");
+  if (!(Number.isInteger(o.jobs) && o.jobs >= 1)) usage("--jobs must be a whole number ≥ 1");
   if (!(o.memory >= 256)) usage("--memory must be at least 256 (MB)");
   return o;
 }
@@ -87,6 +99,8 @@ async function main(argv: string[]): Promise<void> {
       root,
       submissions: o.submissions as string,
       timeout: o.timeout,
+      notebookTimeout: o.notebookTimeout,
+      jobs: o.jobs,
       memoryMb: o.memory,
       notebooks: o.notebooks,
       user: o.user,

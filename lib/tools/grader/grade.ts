@@ -4,9 +4,13 @@
  * For each student × notebook, one at a time:
  *   1. read the file (a symlink, non-JSON or non-notebook file is "unreadable");
  *   2. restore it from the course's student version (restore.ts);
- *   3. run it in a fresh sandboxed kernel in its own temporary folder (run_submission.py),
- *      with a wall-clock limit and a memory limit, and collect the learner functions'
- *      answers to the cases through the grader's own requests;
+ *   3. run the cells the exercises need (plan.ts: the setup-tagged cells, the exercise cells and
+ *      cells that declare what those use — not the experiments) in a fresh sandboxed kernel in
+ *      its own temporary folder (run_submission.py), each cell and each exercise's answers
+ *      with a wall-clock limit, the kernel with a memory limit, and collect the learner
+ *      functions' answers to the cases through the grader's own requests. A cell or an answer
+ *      that hangs, crashes or runs out of memory costs that step only: the driver replaces
+ *      the kernel, reruns what ran before and goes on (a fault, reported with its cell);
  *   4. score those answers HERE against the course's exercise definitions and hidden tests
  *      (scoreAnswers), so nothing a submission prints or computes can fake a pass;
  *   5. delete the folder, and check that the course's lib/, notebooks/ and datasets/ are
@@ -24,8 +28,10 @@ import { ExerciseCase } from "../../exercises/types";
 import { CourseError, CourseExercise, CourseNotebook, courseNotebookFiles, evaluateExtraCases, readCourseNotebook } from "./course";
 import { exerciseCode, setupCode } from "./kernelcode";
 import { cellSource, gradeId, MAX_NOTEBOOK_BYTES, Notebook, parseNotebook, UnreadableNotebook } from "./notebook";
-import { CaseReport, ExerciseGrade, NotebookGrade, RowStatus } from "./report";
+import { hasSetupTags, isCheckCell, planCells, setupCellIds } from "./plan";
+import { CaseReport, ExerciseGrade, Fault, NotebookGrade, RowStatus } from "./report";
 import { restoreSubmission } from "./restore";
+import { compileLibForKernels } from "./compiled";
 import { courseFingerprint, describeProtections, makeWorkDir, probeProtections, Protections, removeTree } from "./sandbox";
 import { makeStudentNotebook } from "./student";
 import { decodeValue, encodeValue } from "./wire";
@@ -40,8 +46,10 @@ export interface GradeOptions {
   /** The course checkout (notebooks/, lib/, node_modules/). */
   root: string;
   submissions: string;
-  /** Wall-clock seconds per notebook (cells and answers; kernel start not included). */
+  /** Wall-clock seconds per cell and per exercise's answers (a step past it is a fault of that step). */
   timeout: number;
+  /** Wall-clock seconds for the whole notebook, restarts after faults included (default 600). */
+  notebookTimeout?: number;
   /** Memory limit per kernel in MB (RLIMIT_DATA; the JS heap gets 3/4 of it). */
   memoryMb: number;
   /** Course notebooks every student must submit (default: every notebook anyone submitted). */
@@ -50,6 +58,10 @@ export interface GradeOptions {
   user?: string | null;
   /** Python with jupyter_client. */
   python: string;
+  /** Run the kernels on lib/ compiled to JavaScript + declarations (compiled.ts; default true, much faster). */
+  compiledLib?: boolean;
+  /** Submissions graded at the same time (default 1). */
+  jobs?: number;
   /** Grade even when kernels cannot be sandboxed at all (not root, no Landlock). */
   unsandboxed?: boolean;
   log?: (line: string) => void;
@@ -67,6 +79,8 @@ interface PreparedNotebook {
   course: CourseNotebook;
   student: Notebook;
   exercises: PreparedExercise[];
+  /** Cell ids of the course's setup cells; null when the notebook tags none (then every code cell runs). */
+  setupIds: Set<string> | null;
 }
 
 interface Submission {
@@ -98,7 +112,23 @@ export function prepareNotebook(course: CourseNotebook): PreparedNotebook {
     encodeValue(argsList); // fail now, with the course's name in the message, if an argument cannot travel
     return { course: ex, cases: labelled, hidden, inputs, argsList };
   });
-  return { course, student, exercises };
+  return { course, student, exercises, setupIds: hasSetupTags(course.notebook) ? setupCellIds(course.notebook) : null };
+}
+
+/** The cells of a restored submission the grader runs, each with the exercise it belongs to. */
+export function gradingCells(restored: Notebook, prepared: PreparedNotebook): { index: number; source: string; exercise: string | null }[] {
+  const indices = prepared.setupIds
+    ? planCells(restored, prepared.setupIds).map((p) => p.index)
+    : restored.cells
+        .map((c, index) => ({ c, index }))
+        .filter(({ c }) => c.cell_type === "code" && cellSource(c).trim() !== "" && !isCheckCell(c))
+        .map(({ index }) => index);
+  return indices.map((index) => {
+    const c = restored.cells[index];
+    const id = gradeId(c);
+    const exercise = id ? prepared.exercises.find((p) => p.course.id === id || `${p.course.id}-check` === id)?.course.id ?? null : null;
+    return { index, source: cellSource(c), exercise };
+  });
 }
 
 // ------------------------------------------------------------------ finding submissions --
@@ -198,8 +228,20 @@ export function findSubmissions(dir: string, courses: CourseNotebook[], expected
 
 // ------------------------------------------------------------------ one submission -------
 
+interface DriverFault {
+  kind: "cell" | "request" | "setup";
+  status: "timeout" | "crashed" | "out of memory";
+  message: string;
+  index?: number;
+  key?: string;
+  exercise?: string | null;
+  again?: boolean;
+}
+
 interface DriverResult {
   status: "ok" | "timeout" | "crashed" | "out of memory" | "error";
+  faults?: DriverFault[];
+  kernels?: number;
   message: string;
   phase?: string;
   cellIndex: number | null;
@@ -237,6 +279,7 @@ function runDriver(python: string, job: string, result: string, env: NodeJS.Proc
           setupError: null,
           answers: {},
           leftovers: 0,
+          faults: [],
         });
       }
     });
@@ -320,6 +363,7 @@ function notebookRow(s: Submission, prepared: PreparedNotebook | null, status: N
     maxPoints: exercises.reduce((a, e) => a + e.maxPoints, 0),
     exercises,
     cellErrors: [],
+    faults: [],
     restored: null,
   };
 }
@@ -360,6 +404,16 @@ export function makeGrader(opts: GradeOptions): Grader {
   fs.chmodSync(privRoot, 0o700);
   let counter = 0;
   let fingerprint = courseFingerprint(opts.root, unprotected);
+  let kernelLib: string | undefined;
+  if (opts.compiledLib !== false) {
+    const t0 = Date.now();
+    try {
+      kernelLib = compileLibForKernels(opts.root, path.join(privRoot, "compiled"));
+      log(`compiled lib/ for the grading kernels in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      log(`could not compile lib/ for the kernels (${(err as Error).message}); grading with the TypeScript sources (slower)`);
+    }
+  }
 
   // Can the kernel user reach node and tslab at all?
   if (protections.user) {
@@ -380,6 +434,8 @@ export function makeGrader(opts: GradeOptions): Grader {
       }
     }
   }
+
+  const notebookTimeout = opts.notebookTimeout ?? 600;
 
   async function gradeOne(s: Submission, prepared: PreparedNotebook): Promise<NotebookGrade> {
     if (!s.file) return notebookRow(s, prepared, "missing", `no ${s.notebook}.ipynb in the student's folder`);
@@ -405,7 +461,7 @@ export function makeGrader(opts: GradeOptions): Grader {
     const n = ++counter;
     const priv = path.join(privRoot, `job-${n}`);
     fs.mkdirSync(priv, { mode: 0o700 });
-    const work = makeWorkDir(opts.root, protections);
+    const work = makeWorkDir(opts.root, protections, kernelLib);
     try {
       // tslab by its real path: the kernel user may not be allowed into the checkout's own folder.
       const spec = kernelSpec(opts.root);
@@ -421,7 +477,7 @@ export function makeGrader(opts: GradeOptions): Grader {
         "--data-mb",
         String(opts.memoryMb),
         "--cpu-seconds",
-        String(Math.ceil(opts.timeout * 2 + STARTUP_TIMEOUT + 60)),
+        String(Math.ceil(notebookTimeout * 2 + STARTUP_TIMEOUT + 60)),
         "--read",
         nodeModules,
         "--landlock",
@@ -434,10 +490,7 @@ export function makeGrader(opts: GradeOptions): Grader {
       fs.mkdirSync(kdir, { recursive: true });
       fs.writeFileSync(path.join(kdir, "kernel.json"), JSON.stringify({ argv, display_name: "tiny-llm grading", language: "typescript" }, null, 2));
 
-      const cells = restored.cells
-        .map((c, index) => ({ c, index }))
-        .filter(({ c }) => c.cell_type === "code" && cellSource(c).trim() !== "")
-        .map(({ c, index }) => ({ index, source: cellSource(c) }));
+      const cells = gradingCells(restored, prepared);
       const job = {
         kernelName: "tiny-llm-grade",
         cwd: work,
@@ -450,6 +503,7 @@ export function makeGrader(opts: GradeOptions): Grader {
           TZ: "UTC",
         },
         timeout: opts.timeout,
+        totalTimeout: notebookTimeout,
         startupTimeout: STARTUP_TIMEOUT,
         cells,
         setup: setupCode(),
@@ -472,7 +526,7 @@ export function makeGrader(opts: GradeOptions): Grader {
         PYTHONDONTWRITEBYTECODE: "1",
         ...(process.env.TINY_LLM_GRADE_DEBUG ? { TINY_LLM_GRADE_DEBUG: "1" } : {}),
       };
-      const r = await runDriver(opts.python, jobFile, resultFile, env, opts.timeout + STARTUP_TIMEOUT + 60);
+      const r = await runDriver(opts.python, jobFile, resultFile, env, notebookTimeout + STARTUP_TIMEOUT * 2 + 120);
       if (r.leftovers > 0) log(`  ${s.student}/${s.notebook}: killed ${r.leftovers} leftover process${r.leftovers > 1 ? "es" : ""}`);
       const clean = (t: string): string => sanitize(String(t), [[work, "."], [privRoot, "<grader>"], [fs.realpathSync(opts.root), "<course>"]]);
 
@@ -483,10 +537,31 @@ export function makeGrader(opts: GradeOptions): Grader {
         const e = cellErrors.find((x) => x.cell === idx + 1);
         return e ? e.error : null;
       };
+      const faults: Fault[] = (Array.isArray(r.faults) ? r.faults : []).map((f) => ({
+        cell: typeof f.index === "number" ? f.index + 1 : null,
+        exercise: f.exercise ?? null,
+        status: f.status,
+        message: clean(f.message),
+      }));
       const exercises: ExerciseGrade[] = [];
       const status: NotebookGrade["status"] = r.status === "ok" ? "graded" : r.status;
       for (const p of prepared.exercises) {
         const entry = r.answers?.[p.course.id];
+        const mine = faults.filter((f) => f.exercise === p.course.id);
+        // A fault in the exercise's own cells or answers costs the exercise, unless its answers came back right anyway.
+        const faulted = (why: string): ExerciseGrade => ({
+          id: p.course.id,
+          title: p.course.exercise.title,
+          points: 0,
+          maxPoints: p.course.points,
+          status: mine[0].status,
+          message: [...mine.map((f) => (f.cell ? f.message : `${p.course.fnExpr}: ${f.message}`)), why].filter(Boolean).join("; "),
+          cases: [],
+        });
+        if (mine.length && (!entry || entry.error !== undefined)) {
+          exercises.push(faulted(""));
+          continue;
+        }
         if (!entry && r.status !== "ok") {
           exercises.push({ id: p.course.id, title: p.course.exercise.title, points: 0, maxPoints: p.course.points, status: r.status as RowStatus, message: clean(r.message), cases: [] });
           continue;
@@ -494,6 +569,11 @@ export function makeGrader(opts: GradeOptions): Grader {
         const answers = answersFrom(entry, p.cases.length, p.course.fnExpr, solutionError(p.course.id)).map((a) => (a.error !== undefined ? { error: clean(a.error) } : a));
         const scored = scoreAnswers(p.course.exercise, p.cases, answers, p.inputs);
         const cases = caseReports(p, scored);
+        if (mine.length && !scored.passed) {
+          // The fault is the reason (a skipped solution cell leaves its function undefined).
+          exercises.push({ ...faulted(""), cases });
+          continue;
+        }
         const points = scored.passed ? p.course.points : 0;
         exercises.push({
           id: p.course.id,
@@ -505,7 +585,9 @@ export function makeGrader(opts: GradeOptions): Grader {
           cases,
         });
       }
-      const notes = [r.status === "ok" ? "" : clean(r.message), s.note ?? ""].filter(Boolean);
+      // Faults outside the exercises' own cells (a setup cell, a helper cell) belong to the notebook.
+      const others = faults.filter((f) => !f.exercise).map((f) => `${f.status}: ${f.message}`);
+      const notes = [r.status === "ok" ? "" : clean(r.message), ...others, s.note ?? ""].filter(Boolean);
       return {
         student: s.student,
         notebook: s.notebook,
@@ -516,6 +598,7 @@ export function makeGrader(opts: GradeOptions): Grader {
         maxPoints: exercises.reduce((a, e) => a + e.maxPoints, 0),
         exercises,
         cellErrors,
+        faults,
         restored: report,
       };
     } finally {
@@ -589,21 +672,34 @@ export async function gradeSubmissions(opts: GradeOptions): Promise<GradeRun> {
     interrupted = true;
   };
   process.on("SIGINT", onInterrupt);
-  try {
-    for (const s of submissions) {
-      if (interrupted) break;
+  // `jobs` submissions at a time (each in its own kernel); results keep the submissions' order.
+  const results: (NotebookGrade | undefined)[] = new Array(submissions.length);
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async (): Promise<void> => {
+    while (!interrupted && failure === null && next < submissions.length) {
+      const i = next++;
+      const s = submissions[i];
       if (!courses.some((c) => c.name === s.notebook)) {
-        grades.push({
-          ...notebookRow(s, null, "unknown notebook", `${s.rel} is not one of the course's notebooks (${courses.map((c) => c.name + ".ipynb").join(", ")}); rename it to the course's name`),
-        });
+        results[i] = notebookRow(s, null, "unknown notebook", `${s.rel} is not one of the course's notebooks (${courses.map((c) => c.name + ".ipynb").join(", ")}); rename it to the course's name`);
         log(`${s.student}/${s.rel}: unknown notebook`);
         continue;
       }
       const t0 = Date.now();
-      const g = await grader.gradeOne(s, prepare(s.notebook));
-      grades.push(g);
-      log(`${s.student}/${s.notebook}: ${g.status}, ${g.points}/${g.maxPoints} points (${((Date.now() - t0) / 1000).toFixed(1)} s)${g.message ? ` — ${g.message}` : ""}`);
+      try {
+        const g = await grader.gradeOne(s, prepare(s.notebook));
+        results[i] = g;
+        log(`${s.student}/${s.notebook}: ${g.status}, ${g.points}/${g.maxPoints} points (${((Date.now() - t0) / 1000).toFixed(1)} s)${g.message ? ` — ${g.message}` : ""}`);
+      } catch (err) {
+        failure = err;
+      }
     }
+  };
+  try {
+    const jobs = Math.max(1, Math.floor(opts.jobs ?? 1));
+    await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, submissions.length)) }, worker));
+    if (failure !== null) throw failure;
+    for (const g of results) if (g) grades.push(g);
   } finally {
     process.removeListener("SIGINT", onInterrupt);
     grader.close();

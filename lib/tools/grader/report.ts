@@ -22,6 +22,16 @@ export interface CaseReport {
   why?: string;
 }
 
+/** A cell or an exercise's answers that hung, crashed or ran out of memory; it was skipped and grading went on. */
+export interface Fault {
+  /** The cell (1-based, in the restored notebook), or null for an exercise's answers. */
+  cell: number | null;
+  /** The exercise whose cell or answers it was; null for a setup or helper cell. */
+  exercise: string | null;
+  status: "timeout" | "crashed" | "out of memory";
+  message: string;
+}
+
 export interface ExerciseGrade {
   id: string;
   title: string;
@@ -43,6 +53,8 @@ export interface NotebookGrade {
   maxPoints: number;
   exercises: ExerciseGrade[];
   cellErrors: { cell: number; error: string }[];
+  /** Faults (hang, crash, out of memory) the grader recovered from, in the order they happened. */
+  faults: Fault[];
   restored: RestoreReport | null;
 }
 
@@ -97,7 +109,16 @@ export interface StudentTotal {
   student: string;
   points: number;
   maxPoints: number;
-  notebooks: { notebook: string; file: string | null; status: NotebookStatus; message: string; points: number; maxPoints: number; cellErrors: { cell: number; error: string }[] }[];
+  notebooks: {
+    notebook: string;
+    file: string | null;
+    status: NotebookStatus;
+    message: string;
+    points: number;
+    maxPoints: number;
+    cellErrors: { cell: number; error: string }[];
+    faults: Fault[];
+  }[];
 }
 
 export function totals(grades: NotebookGrade[]): StudentTotal[] {
@@ -110,7 +131,7 @@ export function totals(grades: NotebookGrade[]): StudentTotal[] {
     }
     t.points += g.points;
     t.maxPoints += g.maxPoints;
-    t.notebooks.push({ notebook: g.notebook, file: g.file, status: g.status, message: g.message, points: g.points, maxPoints: g.maxPoints, cellErrors: g.cellErrors });
+    t.notebooks.push({ notebook: g.notebook, file: g.file, status: g.status, message: g.message, points: g.points, maxPoints: g.maxPoints, cellErrors: g.cellErrors, faults: g.faults ?? [] });
   }
   return [...by.values()];
 }
@@ -167,6 +188,10 @@ export function feedbackText(student: string, grades: NotebookGrade[]): string {
           out.push(`  - ${passed} of ${e.cases.length} cases pass`);
         } else if (e.message) out.push(`  - ${md(e.message)}`);
       } else if (e.status !== "passed" && e.message && e.message !== g.message) out.push(`  - ${md(e.message)}`);
+    }
+    if (g.faults && g.faults.length) {
+      out.push("", "Stopped and skipped while grading (the rest of the notebook was still graded):");
+      for (const f of g.faults.slice(0, 10)) out.push(`- **${f.status}**${f.exercise ? ` (exercise ${md(f.exercise)})` : ""}: ${md(f.cell ? f.message : `computing the answers: ${f.message}`)}`);
     }
     if (g.cellErrors.length) {
       out.push("", "Cells that failed when the notebook ran:");

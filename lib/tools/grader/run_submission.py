@@ -4,21 +4,29 @@ Called by lib/tools/grader/grade.ts, one process per submission: run_submission.
 
 1. Starts the per-run kernel (the kernelspec grade.ts wrote: launch_kernel.py sandboxes
    and limits it, then execs tslab) in the submission's own folder.
-2. Runs every code cell in order. A failing cell does not stop the run (tslab then refuses
+2. Runs the planned code cells in order (grade.ts chose them: setup cells, solution cells and
+   cells they need — plan.ts). A failing cell does not stop the run (tslab then refuses
    requests for 200 ms, so we wait and retry aborted ones); only cell errors are kept.
 3. After the last cell, makes a random nonce and sends the grader's own requests: one that
-   imports the grader's helpers, then one per exercise that calls the learner's function on
-   the case arguments and prints the plain answers between markers holding the nonce. Only
-   the stdout of the grader's own request (matched by msg_id) is read; the answers go back to
-   grade.ts, which compares them with expected values the kernel never sees.
-4. The wall-clock limit covers steps 2-3. On timeout, crash or the end: kills the kernel's
-   process group, then every leftover descendant (this process is a child subreaper, so
-   daemons a submission detaches still end up here), and reaps them.
+   imports the grader's helpers, then one that calls every exercise's learner function on
+   the case arguments and prints each exercise's plain answers, as soon as they are computed,
+   between markers holding the nonce. Only the stdout of the grader's own request (matched by
+   msg_id) is read; the answers go back to grade.ts, which compares them with expected values
+   the kernel never sees.
+4. Faults: every cell and every exercise's answers have their own wall-clock limit (timeout).
+   A cell or an exercise that passes it, crashes the kernel or runs it out of memory is a
+   fault of that step: the kernel is killed, a fresh one runs again the cells that ran before
+   (without the faulty one), and the run goes on with the next step. Only the notebook's
+   total limit (totalTimeout) ends the run early. Whenever a kernel goes: kills its process
+   group, then every leftover descendant (this process is a child subreaper, so daemons a
+   submission detaches still end up here), and reaps them.
 
 Jupyter talk is plain jupyter_client (AsyncKernelManager): nbclient would silently skip
 cells tslab aborts. TINY_LLM_GRADE_DEBUG=1 (passed on by grade.ts) prints per-cell timings,
-the kernel's peak memory and unanswered requests to stderr. Result JSON: status ok|timeout|crashed|out of memory|error, message,
-phase, cellIndex, cellErrors[], setupError, answers{key: {payload}|{error}}, leftovers, seconds.
+the kernel's peak memory and unanswered requests to stderr. Result JSON: status ok|timeout|error
+(timeout: the total limit ran out), message, phase, cellIndex, cellErrors[], faults[{kind
+cell|request, index|key, exercise, status timeout|crashed|out of memory, message}],
+setupError, answers{key: {payload}|{error}}, leftovers, kernels, seconds.
 """
 import asyncio
 import ctypes
@@ -185,10 +193,16 @@ class Timeout(Exception):
     pass
 
 
-async def execute(kc, km, code, deadline, capture_stdout=False, cap=0):
-    """Run code; returns dict(status, stdout, stderr, ename, evalue, overflow). Raises Timeout/Dead."""
+async def execute(kc, km, code, deadline, capture_stdout=False, cap=0, live=None):
+    """Run code; returns dict(status, stdout, stderr, ename, evalue, overflow). Raises Timeout/Dead.
+
+    live: a dict that receives "stdout" (the list of stdout pieces so far, also when Timeout/Dead
+    is raised) and may hold "on_stdout": called with the stdout so far, returns a new deadline or None.
+    """
     msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)
     out = {"status": None, "stdout": [], "stdout_len": 0, "stderr": "", "ename": None, "evalue": None, "overflow": False}
+    if live is not None:
+        live["stdout"] = out["stdout"]
     idle = False
     last_alive_check = 0.0
     while not (idle and out["status"] is not None):
@@ -215,6 +229,10 @@ async def execute(kc, km, code, deadline, capture_stdout=False, cap=0):
                     else:
                         out["stdout"].append(text)
                         out["stdout_len"] += len(text)
+                        if live is not None and live.get("on_stdout"):
+                            later = live["on_stdout"]("".join(out["stdout"]))
+                            if later is not None:
+                                deadline = later
                 elif content.get("name") == "stderr" and len(out["stderr"]) < KEEP_STDERR:
                     out["stderr"] += text[: KEEP_STDERR - len(out["stderr"])]
             elif kind == "error":
@@ -268,126 +286,302 @@ def extract(stdout, nonce, key):
     return stdout[a:b] if b >= a else None
 
 
-async def run(job, result):
-    from jupyter_client.manager import AsyncKernelManager
+class Kernel:
+    """One kernel process (a fresh one after every fault)."""
 
-    km = AsyncKernelManager(kernel_name=job["kernelName"])
-    stderr_file = job["stderrFile"]
-    errf = open(stderr_file, "wb")
-    kc = None
-    current = {"cell": None}
-    result["phase"] = "startup"
-    try:
-        try:
-            await km.start_kernel(cwd=job["cwd"], env=job["env"], stdout=errf, stderr=errf)
-            kc = km.client()
-            kc.start_channels()
-            await asyncio.wait_for(kc.wait_for_ready(timeout=job["startupTimeout"]), job["startupTimeout"] + 5)
-        except Exception as e:  # noqa: BLE001 - any startup failure is reported, not raised
-            proc, _ = kernel_process(km)
-            code = proc.poll() if proc is not None else None
-            result["status"] = "error"
-            result["message"] = "the kernel did not start (%s: %s)%s" % (
-                type(e).__name__,
-                first_line(str(e), 200),
-                ("; kernel output: " + first_line(last_lines(tail(stderr_file)), 300)) if tail(stderr_file).strip() else "",
-            )
-            if code is not None and OOM.search(tail(stderr_file)):
-                result["status"], result["message"] = classify_death(code, tail(stderr_file))
-            return
+    def __init__(self, job, n):
+        from jupyter_client.manager import AsyncKernelManager
 
-        deadline = time.monotonic() + job["timeout"]
-        if os.environ.get("TINY_LLM_GRADE_DEBUG"):
-            print("kernel ready after %.2f s" % (time.time() - T0), file=sys.stderr)
-        result["phase"] = "cells"
-        for cell in job["cells"]:
-            current["cell"] = cell
-            t_cell = time.monotonic()
-            r = await execute_retrying(kc, km, cell["source"], deadline)
-            result["executed"] += 1
-            if os.environ.get("TINY_LLM_GRADE_DEBUG"):
-                print("cell %d: %s in %.2f s: %s" % (cell["index"] + 1, r["status"], time.monotonic() - t_cell, first_line(cell["source"], 60)), file=sys.stderr)
-            if r["status"] == "error":
-                result["cellErrors"].append({"index": cell["index"], "error": error_text(r)})
-            elif r["status"] == "abort":
-                result["cellErrors"].append({"index": cell["index"], "error": "the kernel refused to run this cell (aborted)"})
+        self.km = AsyncKernelManager(kernel_name=job["kernelName"])
+        self.kc = None
+        self.stderr_file = "%s.%d" % (job["stderrFile"], n)
+        self.errf = open(self.stderr_file, "wb")
 
-        # The grader's own requests. The nonce exists only from now on.
-        result["phase"] = "grading"
-        current["cell"] = None
-        nonce = "n" + secrets.token_hex(12)
-        r = await execute_retrying(kc, km, job["setup"].replace(NONCE_PLACEHOLDER, nonce), deadline)
-        if r["status"] != "ok":
-            result["setupError"] = error_text(r)
-        for req in job["requests"]:
-            current["request"] = req["key"]
-            if result["setupError"]:
-                result["answers"][req["key"]] = {"error": "the grader could not load its helpers in this kernel: %s" % result["setupError"]}
-                continue
-            r = await execute_retrying(kc, km, req["code"].replace(NONCE_PLACEHOLDER, nonce), deadline, capture_stdout=True, cap=job["maxAnswerBytes"])
-            if r["overflow"]:
-                result["answers"][req["key"]] = {"error": "the answers were larger than %d MB" % (job["maxAnswerBytes"] // 1048576)}
-                continue
-            payload = extract(r["stdout"], nonce, req["key"])
-            if payload is not None:
-                result["answers"][req["key"]] = {"payload": payload}
-            elif r["status"] == "error":
-                result["answers"][req["key"]] = {"error": "calling your function failed: %s" % error_text(r)}
-            else:
-                result["answers"][req["key"]] = {"error": "no answer came back from the kernel (did the notebook replace console.log?)"}
-                if os.environ.get("TINY_LLM_GRADE_DEBUG"):
-                    print("request %s: status %s\nstdout: %s\nstderr: %s" % (req["key"], r["status"], r["stdout"][:2000], r["stderr"][:2000]), file=sys.stderr)
-        current["request"] = None
-        result["status"] = "ok"
-    except Timeout:
-        result["status"] = "timeout"
-        if result["phase"] == "cells" and current["cell"] is not None:
-            c = current["cell"]
-            result["cellIndex"] = c["index"]
-            result["message"] = "the notebook did not finish within %s s; it was still running cell %d (%s) — an infinite loop?" % (
-                job["timeout"],
-                c["index"] + 1,
-                first_line(c["source"], 60),
-            )
-        else:
-            result["message"] = "the notebook did not finish within %s s; it was still computing the answers for %s" % (job["timeout"], current.get("request"))
-    except Dead:
-        proc, _ = kernel_process(km)
+    async def start(self, job):
+        await self.km.start_kernel(cwd=job["cwd"], env=job["env"], stdout=self.errf, stderr=self.errf)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await asyncio.wait_for(self.kc.wait_for_ready(timeout=job["startupTimeout"]), job["startupTimeout"] + 5)
+
+    def death(self):
+        """(status, message) of a kernel that died."""
+        proc, _ = kernel_process(self.km)
         code = None
         if proc is not None:
             try:
                 code = proc.wait(timeout=5)
             except Exception:  # noqa: BLE001
                 code = proc.poll()
-        status, message = classify_death(code, tail(stderr_file))
-        result["status"] = status
-        if result["phase"] == "cells" and current["cell"] is not None:
-            c = current["cell"]
-            result["cellIndex"] = c["index"]
-            message += " while running cell %d (%s)" % (c["index"] + 1, first_line(c["source"], 60))
-        elif current.get("request"):
-            message += " while computing the answers for %s" % current["request"]
-        result["message"] = message
-    finally:
+        return classify_death(code, tail(self.stderr_file))
+
+    async def stop(self):
         if os.environ.get("TINY_LLM_GRADE_DEBUG"):
-            proc, _ = kernel_process(km)
+            proc, _ = kernel_process(self.km)
             try:
                 with open("/proc/%d/status" % proc.pid) as f:
                     print("kernel " + " ".join(l.strip() for l in f if l.startswith(("VmHWM", "VmPeak"))), file=sys.stderr)
             except Exception:  # noqa: BLE001
                 pass
-        kill_group(km)
-        if kc is not None:
+        kill_group(self.km)
+        if self.kc is not None:
             try:
-                kc.stop_channels()
+                self.kc.stop_channels()
             except Exception:  # noqa: BLE001
                 pass
         try:
-            await asyncio.wait_for(km.shutdown_kernel(now=True), 10)
+            await asyncio.wait_for(self.km.shutdown_kernel(now=True), 10)
         except Exception:  # noqa: BLE001
             pass
-        result["leftovers"] = sweep()
-        errf.close()
+        n = sweep()
+        self.errf.close()
+        return n
+
+
+class BudgetOut(Exception):
+    pass
+
+
+async def run(job, result):
+    """Run the planned cells, then the grader's requests, each with its own time limit.
+
+    A cell or request that hangs, crashes or runs out of memory is recorded as a fault and
+    skipped: the kernel is replaced by a fresh one, the cells that ran before are run again
+    (the fault's cell left out), and the run goes on with the next step. Only the notebook's
+    total time limit (totalTimeout) stops everything.
+    """
+    per_step = job["timeout"]
+    total_deadline = None
+    # All exercises' answers are asked in one request (one compile in the kernel instead of one
+    # per exercise); each exercise's answers are printed as soon as they are computed, and each
+    # exercise gets its own time limit, so a fault there is still pinned on one exercise.
+    steps = [("cell", c) for c in job["cells"]] + [("setup", None)] + [("answers", job["requests"])]
+    done = []  # cell and setup steps that completed: run again in every fresh kernel
+    pos = 0
+    n_kernels = 0
+    nonce = None
+    kernel = None
+    step_live = {"answers": None, "request": None}
+    result["faults"] = []
+    result["phase"] = "startup"
+
+    def describe(step):
+        kind, item = step
+        if kind == "cell":
+            return "cell %d (%s)" % (item["index"] + 1, first_line(item["source"], 60))
+        if kind == "request":
+            return "the answers for %s" % item["key"]
+        if kind == "answers":
+            return "the answers"
+        return "the grader's helpers"
+
+    async def execute_step(step, replay):
+        nonlocal nonce
+        kind, item = step
+        now = time.monotonic()
+        deadline = min(now + per_step, total_deadline)
+        if kind == "cell":
+            result["phase"] = "cells"
+            t_cell = time.monotonic()
+            r = await execute_retrying(kernel.kc, kernel.km, item["source"], deadline)
+            if os.environ.get("TINY_LLM_GRADE_DEBUG"):
+                print("cell %d%s: %s in %.2f s: %s" % (item["index"] + 1, " (again)" if replay else "", r["status"], time.monotonic() - t_cell, first_line(item["source"], 60)), file=sys.stderr)
+            if replay:
+                return
+            result["executed"] += 1
+            if r["status"] == "error":
+                result["cellErrors"].append({"index": item["index"], "error": error_text(r)})
+            elif r["status"] == "abort":
+                result["cellErrors"].append({"index": item["index"], "error": "the kernel refused to run this cell (aborted)"})
+        elif kind == "setup":
+            # The grader's own requests. The nonce exists only from now on.
+            result["phase"] = "grading"
+            if nonce is None:
+                nonce = "n" + secrets.token_hex(12)
+            r = await execute_retrying(kernel.kc, kernel.km, job["setup"].replace(NONCE_PLACEHOLDER, nonce), deadline)
+            if r["status"] != "ok" and not replay:
+                result["setupError"] = error_text(r)
+        elif kind == "answers":
+            result["phase"] = "grading"
+            pending = [q for q in item if q["key"] not in result["answers"]]
+            step_live["answers"] = None
+            step_live["request"] = None
+            if not pending:
+                return
+            if result["setupError"] or len(pending) == 1:
+                for q in pending:
+                    step_live["request"] = q
+                    await execute_step(("request", q), False)
+                    step_live["request"] = None
+                return
+
+            def answered(stdout):
+                return [q for q in pending if extract(stdout, nonce, q["key"]) is not None]
+
+            done_count = [0]
+
+            def on_stdout(stdout):
+                n = len(answered(stdout))
+                if n > done_count[0]:
+                    done_count[0] = n
+                    return min(time.monotonic() + per_step, total_deadline)
+                return None
+
+            live = {"on_stdout": on_stdout}
+            code = "\n".join(q["code"].replace(NONCE_PLACEHOLDER, nonce) for q in pending)
+            try:
+                r = await execute_retrying(kernel.kc, kernel.km, code, deadline, capture_stdout=True, cap=job["maxAnswerBytes"], live=live)
+                stdout = r["stdout"]
+            except (Timeout, Dead):
+                stdout = "".join(live.get("stdout") or [])
+                for q in pending:
+                    payload = extract(stdout, nonce, q["key"])
+                    if payload is None:
+                        live["culprit"] = q
+                        break
+                    result["answers"][q["key"]] = {"payload": payload}
+                raise
+            finally:
+                step_live["answers"] = live
+            if r["overflow"]:
+                for q in pending:
+                    result["answers"][q["key"]] = {"error": "the answers were larger than %d MB" % (job["maxAnswerBytes"] // 1048576)}
+                return
+            for q in pending:
+                payload = extract(stdout, nonce, q["key"])
+                if payload is not None:
+                    result["answers"][q["key"]] = {"payload": payload}
+            # Whatever did not come back (the request failed part-way): ask again, one exercise at a time.
+            for q in pending:
+                if q["key"] not in result["answers"]:
+                    step_live["request"] = q
+                    await execute_step(("request", q), False)
+                    step_live["request"] = None
+        else:
+            result["phase"] = "grading"
+            key = item["key"]
+            if result["setupError"]:
+                result["answers"][key] = {"error": "the grader could not load its helpers in this kernel: %s" % result["setupError"]}
+                return
+            r = await execute_retrying(kernel.kc, kernel.km, item["code"].replace(NONCE_PLACEHOLDER, nonce), deadline, capture_stdout=True, cap=job["maxAnswerBytes"])
+            if r["overflow"]:
+                result["answers"][key] = {"error": "the answers were larger than %d MB" % (job["maxAnswerBytes"] // 1048576)}
+                return
+            payload = extract(r["stdout"], nonce, key)
+            if payload is not None:
+                result["answers"][key] = {"payload": payload}
+            elif r["status"] == "error":
+                result["answers"][key] = {"error": "calling your function failed: %s" % error_text(r)}
+            else:
+                result["answers"][key] = {"error": "no answer came back from the kernel (did the notebook replace console.log?)"}
+                if os.environ.get("TINY_LLM_GRADE_DEBUG"):
+                    print("request %s: status %s\nstdout: %s\nstderr: %s" % (key, r["status"], r["stdout"][:2000], r["stderr"][:2000]), file=sys.stderr)
+
+    def fault(step, status, message, again=False):
+        kind, item = step
+        entry = {"kind": kind, "status": status, "message": message}
+        if kind == "cell":
+            entry["index"] = item["index"]
+            entry["exercise"] = item.get("exercise")
+        elif kind == "request":
+            entry["key"] = item["key"]
+            entry["exercise"] = item["key"]
+        if again:
+            entry["again"] = True
+        result["faults"].append(entry)
+
+    def timeout_message(step):
+        kind, item = step
+        if kind == "request":
+            return "computing the answers did not finish within %s s (the grader calls the function on every case) — an infinite loop?" % per_step
+        return "%s did not finish within %s s — an infinite loop? It was stopped and skipped" % (describe(step), per_step)
+
+    try:
+        while pos < len(steps):
+            n_kernels += 1
+            if n_kernels > job.get("maxKernels", 50):
+                raise BudgetOut()
+            kernel = Kernel(job, n_kernels)
+            try:
+                await kernel.start(job)
+            except Exception as e:  # noqa: BLE001 - any startup failure is reported, not raised
+                proc, _ = kernel_process(kernel.km)
+                code = proc.poll() if proc is not None else None
+                result["status"] = "error"
+                result["message"] = "the kernel did not start (%s: %s)%s" % (
+                    type(e).__name__,
+                    first_line(str(e), 200),
+                    ("; kernel output: " + first_line(last_lines(tail(kernel.stderr_file)), 300)) if tail(kernel.stderr_file).strip() else "",
+                )
+                if code is not None and OOM.search(tail(kernel.stderr_file)):
+                    result["status"], result["message"] = classify_death(code, tail(kernel.stderr_file))
+                return
+            if total_deadline is None:
+                total_deadline = time.monotonic() + job["totalTimeout"]
+                if os.environ.get("TINY_LLM_GRADE_DEBUG"):
+                    print("kernel ready after %.2f s" % (time.time() - T0), file=sys.stderr)
+            current = None
+            try:
+                for step in list(done):
+                    current = ("replay", step)
+                    await execute_step(step, True)
+                while pos < len(steps):
+                    step = steps[pos]
+                    current = ("new", step)
+                    t_step = time.monotonic()
+                    await execute_step(step, False)
+                    if os.environ.get("TINY_LLM_GRADE_DEBUG") and step[0] != "cell":
+                        print("%s: %.2f s" % (describe(step), time.monotonic() - t_step), file=sys.stderr)
+                    if step[0] in ("cell", "setup"):
+                        done.append(step)
+                    pos += 1
+            except (Timeout, Dead) as e:
+                if time.monotonic() >= total_deadline:
+                    raise BudgetOut()
+                how, step = current
+                if step[0] == "answers":
+                    # Pin the fault on the exercise whose answers were being computed.
+                    culprit = step_live["request"] or ((step_live["answers"] or {}).get("culprit"))
+                    step_live["request"] = None
+                    if culprit is None:
+                        culprit = next((q for q in step[1] if q["key"] not in result["answers"]), None)
+                    if culprit is None:
+                        pos += 1
+                        result["leftovers"] += await kernel.stop()
+                        kernel = None
+                        continue
+                    step = ("request", culprit)
+                    result["answers"][culprit["key"]] = {"error": "no answer (see the fault)"}
+                    how = "answers"
+                if isinstance(e, Timeout):
+                    status, message = "timeout", timeout_message(step)
+                else:
+                    status, message = kernel.death()
+                    message += " while running %s" % describe(step) if step[0] == "cell" else " while computing the answers"
+                if how == "answers":
+                    fault(step, status, message)  # the answers step goes on with the other exercises in a fresh kernel
+                elif how == "replay":
+                    # It ran before; run again in a fresh kernel it did not: leave it out from now on.
+                    done.remove(step)
+                    fault(step, status, message + " (when it was run again after an earlier fault)", again=True)
+                else:
+                    fault(step, status, message)
+                    pos += 1
+                result["leftovers"] += await kernel.stop()
+                kernel = None
+                continue
+        result["status"] = "ok"
+    except BudgetOut:
+        result["status"] = "timeout"
+        where = describe(steps[pos]) if pos < len(steps) else "the end"
+        result["message"] = "the notebook did not finish within its total limit of %s s; it was still running %s" % (job["totalTimeout"], where)
+        if pos < len(steps) and steps[pos][0] == "cell":
+            result["cellIndex"] = steps[pos][1]["index"]
+    finally:
+        if kernel is not None:
+            result["leftovers"] += await kernel.stop()
+        result["kernels"] = n_kernels
+        if os.environ.get("TINY_LLM_GRADE_DEBUG"):
+            print("driver done after %.2f s, %d kernel%s" % (time.time() - T0, n_kernels, "s" if n_kernels != 1 else ""), file=sys.stderr)
 
 
 def main():

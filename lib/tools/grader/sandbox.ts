@@ -87,11 +87,11 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
-/** A fresh working folder for one submission. */
-export function makeWorkDir(courseRoot: string, protections: Protections): string {
+/** A fresh working folder for one submission; `libDir` (default the course's lib/) is copied in as lib/. */
+export function makeWorkDir(courseRoot: string, protections: Protections, libDir?: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-submission-"));
   fs.chmodSync(dir, 0o700);
-  copyTree(path.join(courseRoot, "lib"), path.join(dir, "lib"));
+  copyTree(libDir ?? path.join(courseRoot, "lib"), path.join(dir, "lib"));
   if (fs.existsSync(path.join(courseRoot, "datasets"))) copyTree(path.join(courseRoot, "datasets"), path.join(dir, "datasets"));
   fs.copyFileSync(path.join(courseRoot, "package.json"), path.join(dir, "package.json"));
   fs.symlinkSync(fs.realpathSync(path.join(courseRoot, "node_modules")), path.join(dir, "node_modules"), "dir");

@@ -53,6 +53,27 @@ async function tryBackend(name: BackendName): Promise<boolean> {
   }
 }
 
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * Runs `start` and then removes any `uncaughtException` / `unhandledRejection` listener it added.
+ * The wasm backend's Emscripten glue installs listeners that re-throw every stray error, which
+ * kills a notebook kernel that would otherwise print the error and live on (tslab does): a learner
+ * would lose every variable to a late promise rejection. Without a kernel Node's default holds
+ * (a stray error ends the script).
+ */
+export async function keepingProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(process.listeners(e as "uncaughtException"))]));
+  try {
+    return await start();
+  } finally {
+    for (const e of PROCESS_EVENTS) {
+      const kept = before.get(e) as Set<unknown>;
+      for (const l of process.listeners(e as "uncaughtException")) if (!kept.has(l)) process.removeListener(e, l);
+    }
+  }
+}
+
 /** Select and initialise the fastest available backend. Safe to call many times. */
 export async function setupBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? (process.env.TINY_LLM_BACKEND as BackendName | undefined);
@@ -67,7 +88,8 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
   }
   const order: BackendName[] = forced ? [forced] : hasNativeBackend() ? valid : ["wasm", "cpu"];
   for (const name of order) {
-    if (await tryBackend(name)) {
+    const started = await keepingProcessHandlers(() => tryBackend(name));
+    if (started) {
       const simd = name === "wasm" ? tf.env().getBool("WASM_HAS_SIMD_SUPPORT") : false;
       chosen = {
         name,

@@ -151,6 +151,16 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
       "10-ok.ipynb": notebook(ok),
       "11-type-error.ipynb": notebook(["# Type error in the second code cell", "const a = 1;", 'const y: number = "oops";\nconsole.log(y);', 'console.log("after the error");']),
       "12-throws.ipynb": notebook(["const b = 2;", 'console.log("before the throw");\nthrow new Error("boom-marker " + b);']),
+      // With the wasm backend loaded, a stray error (a timer's throw, an unawaited rejection) is
+      // printed and the kernel lives on: lib/backend.ts removes Emscripten's re-throwing handlers.
+      "14-stray.ipynb": notebook([
+        'import { setupBackend } from "./lib/backend";\nawait setupBackend();',
+        'setTimeout(() => { throw new Error("stray-marker"); }, 0);\nawait new Promise((r) => setTimeout(r, 500));',
+        'Promise.reject(new Error("rejected-marker"));\nawait new Promise((r) => setTimeout(r, 500));',
+        'console.log("still-alive-marker");',
+      ]),
+      // The kernel process's own stderr (fd 2, not the cell's stream) is where Node prints a crash.
+      "15-dies.ipynb": notebook(['require("fs").writeSync(2, "last-words-marker\\n");\nprocess.exit(3);']),
     };
     for (const [name, nb] of Object.entries(fixtures)) {
       const text = JSON.stringify(nb, null, 1) + "\n";
@@ -181,7 +191,7 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
 
   it("exits non-zero and ends with the summary line CI reads", () => {
     expect(res.status, res.out).toBe(1);
-    expect(res.out).toMatch(/^notebooks: 1 passed, 2 failed$/m);
+    expect(res.out).toMatch(/^notebooks: 2 passed, 3 failed$/m);
     expect(res.out).toMatch(/ok +\S*10-ok\.ipynb +\d+ code cells in [\d.]+ s/);
   });
 
@@ -208,6 +218,20 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
     expect(res.out).toMatch(/12-throws\.ipynb: cell 2 \(of 2 cells, code cell 2 of 2\) failed:/);
     expect(res.out).toContain('| throw new Error("boom-marker " + b);');
     expect(res.out).toContain("Error: boom-marker 2");
+  });
+
+  it("a stray error after the wasm backend loaded is shown as a warning, and the kernel lives on", () => {
+    expect(res.out).toMatch(/ok +\S*14-stray\.ipynb +4 code cells/);
+    expect(res.out).toMatch(/warning: cell 2 \(code cell 2\) printed an error thrown outside its own code path[^\n]*\n +UncaughtException: Error: stray-marker/);
+    expect(res.out).toMatch(/warning: cell 3 \(code cell 3\) [^\n]*\n +UnhandledPromiseRejection: Error: rejected-marker/);
+    const copy = saved("14-stray.ipynb");
+    expect(JSON.stringify(copy.cells[3].outputs)).toContain("still-alive-marker");
+  });
+
+  it("a dead kernel is reported with its exit code and the last lines it printed", () => {
+    expect(res.out).toMatch(/15-dies\.ipynb: cell 1 \(of 1 cells, code cell 1 of 1\) killed the kernel:/);
+    expect(res.out).toMatch(/the kernel died[^\n]*\(exit code 3\)/);
+    expect(res.out).toMatch(/the kernel process printed, last:\n[\s\S]*last-words-marker/);
   });
 
   it("runs in memory: the notebooks themselves are untouched; --save writes executed copies", () => {

@@ -234,7 +234,9 @@ export function scoreQuestions(model: GPT, tokenizer: TextTokenizer, records: In
     const all = rowsAllCorrect(logits, b.targets, b.batchSize);
     const endOnly = b.targets.map((t) => (t === SFT_TOKENS.end ? t : -1));
     const stops = rowsAllCorrect(logits, endOnly, b.batchSize);
-    const logProbs = tf.tidy(() => sequenceLogProbsFromLogits(logits.reshape([b.targets.length, -1]), b.targets, b.batchSize)).dataSync();
+    const lp = tf.tidy(() => sequenceLogProbsFromLogits(logits.reshape([b.targets.length, -1]), b.targets, b.batchSize));
+    const logProbs = lp.dataSync();
+    lp.dispose();
     logits.dispose();
     chunk.forEach((record, j) => out.push({ record, correct: all[j], stopsAfterAnswer: stops[j], logProb: logProbs[j], tokens: examples[j].response.length }));
   }

@@ -113,7 +113,9 @@ export function translatorTask(model: GPT | EncoderDecoder, variant: TranslatorV
 
 /** Per row: is the argmax right at every counted position (targets ≥ 0)? logits (B·T, V) or (B, T, V). */
 export function rowsAllCorrect(logits: tf.Tensor, targets: Int32Array, batch: number): boolean[] {
-  const predicted = tf.tidy(() => tf.argMax(logits.reshape([targets.length, -1]), -1)).dataSync() as Int32Array; // B·T ints, small
+  const argMax = tf.tidy(() => tf.argMax(logits.reshape([targets.length, -1]), -1));
+  const predicted = argMax.dataSync() as Int32Array; // B·T ints, small
+  argMax.dispose();
   const length = targets.length / batch;
   return Array.from({ length: batch }, (_, b) => {
     for (let t = 0; t < length; t++) {

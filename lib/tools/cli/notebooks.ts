@@ -30,6 +30,8 @@ export interface Failure {
   source?: string;
   stderr?: string;
   stdout?: string;
+  /** The kernel process's own stderr (where Node prints a crash), kept when the kernel died. */
+  kernelStderr?: string;
 }
 
 export interface RunResult {
@@ -41,6 +43,8 @@ export interface RunResult {
   /** Peak resident memory of the kernel process (VmHWM, Linux), when the runner could read it. */
   peakMB?: number;
   warning?: string;
+  /** Errors thrown outside a cell's own flow (tslab prints them; the kernel lives on). */
+  strayErrors?: { cellIndex: number; codeCellNumber: number; text: string }[];
   failure?: Failure;
 }
 
@@ -166,7 +170,19 @@ export function formatFailure(name: string, r: RunResult): string {
   const head = `${f.ename ?? "Error"}${f.evalue ? `: ${f.evalue}` : ""}`;
   out.push(`  error: ${head}`);
   if (tb && tb !== head && f.kind !== "timeout" && !(f.stderr ?? "").includes(tb)) out.push(indent(lastChars(hideKernelFrames(tb), 3000)));
+  if (f.kind === "dead" && f.kernelStderr && f.kernelStderr.trim()) {
+    out.push("  the kernel process printed, last:");
+    out.push(indent(lastChars(f.kernelStderr.trim(), 3000)));
+  }
   return out.join("\n");
+}
+
+/** The runner's stderr without its own progress lines (--verbose), i.e. what the kernel printed. */
+export function kernelLines(stderr: string): string {
+  return stderr
+    .split("\n")
+    .filter((l) => !/^  cell \d+ (\(code cell|done in)/.test(l))
+    .join("\n");
 }
 
 function runOne(python: string, env: NodeJS.ProcessEnv, file: string, opts: Options, tmp: string): Promise<RunResult> {
@@ -194,6 +210,8 @@ function runOne(python: string, env: NodeJS.ProcessEnv, file: string, opts: Opti
           failure: { kind: "startup", ename: "RunnerError", evalue: `run_notebook.py exited with ${signal ?? code} and no result:\n${stderr.trim()}` },
         };
       }
+      // The kernel inherits this runner's stderr: when it dies, what it printed last says why.
+      if (result.failure?.kind === "dead") result.failure.kernelStderr = kernelLines(stderr);
       resolve(result);
     });
   });
@@ -240,6 +258,10 @@ async function main(): Promise<void> {
         failed++;
         console.log(`  FAIL ${name}  after ${r.seconds.toFixed(1)} s${peakText(r)}`);
         console.log(formatFailure(name, r));
+      }
+      for (const e of r.strayErrors ?? []) {
+        console.log(`  warning: cell ${e.cellIndex + 1} (code cell ${e.codeCellNumber}) printed an error thrown outside its own code path (a timer, an unawaited promise); the kernel lived on:`);
+        console.log(indent(hideKernelFrames(e.text)));
       }
       if (opts.save) console.log(`  saved the executed copy to ${path.join(opts.save, path.basename(file))}`);
     }

@@ -43,6 +43,30 @@ def kernel_peak_mb(client):
     return None
 
 
+STRAY_MARKERS = ("UncaughtException:", "UnhandledPromiseRejection:")
+
+
+def stray_errors(cell):
+    """What tslab printed for an error thrown outside the cell's own flow (a timer, a promise
+    nobody awaited): the kernel lives on, so the cell counts as run, but the runner shows it."""
+    text = stream_text(cell, "stderr")
+    starts = [text.find(m) for m in STRAY_MARKERS if m in text]
+    if not starts:
+        return ""
+    return "\n".join(text[min(starts):].splitlines()[:8])
+
+
+def kernel_exit(process):
+    """How the kernel process ended, e.g. " (exit code 7)" or " (signal 9)"; "" if unknown."""
+    try:
+        code = process.wait(timeout=5)
+    except Exception:
+        return ""
+    if code is None:
+        return ""
+    return " (signal %d)" % -code if code < 0 else " (exit code %d)" % code
+
+
 async def run(args, result):
     import nbformat
     from nbclient import NotebookClient
@@ -90,6 +114,10 @@ async def run(args, result):
     try:
         async with client.async_setup_kernel():
             result["kernelStarted"] = True
+            try:
+                current["process"] = client.km.provisioner.process
+            except Exception:
+                pass
             for n, index in enumerate(code_cells):
                 current["index"] = index
                 t = time.time()
@@ -102,6 +130,9 @@ async def run(args, result):
                     if peak is not None:
                         result["peakMB"] = max(peak, result.get("peakMB", 0))
                 result["executed"] = n + 1
+                stray = stray_errors(cells[index])
+                if stray:
+                    result.setdefault("strayErrors", []).append({"cellIndex": index, "codeCellNumber": n + 1, "text": stray})
                 if args.verbose:
                     print("  cell %d done in %.1f s" % (index + 1, time.time() - t), file=sys.stderr, flush=True)
             result["completed"] = True
@@ -110,7 +141,7 @@ async def run(args, result):
     except CellTimeoutError as e:
         failure("timeout", current["index"], "Timeout", "cell did not finish within %s s (raise it with --timeout)" % args.timeout, [str(e)])
     except DeadKernelError as e:
-        failure("dead", current["index"], "DeadKernelError", "the kernel died (out of memory? a crash in native code?): %s" % e, [])
+        failure("dead", current["index"], "DeadKernelError", "the kernel died (out of memory? a crash in native code?): %s%s" % (e, kernel_exit(current.get("process"))), [])
     except Exception as e:  # kernel did not start, no such kernel, ...
         failure("startup" if not result.get("kernelStarted") else "error", current["index"], type(e).__name__, str(e), [])
     finally:

@@ -15,6 +15,8 @@ export { rankingToPairs, HUMAN_RULE, rankByLabelRule, textPairs, preferencePairs
 export type { PreferencePair, LabelRule, TextPair, GoldJudgement, Style } from "./training/preferences";
 export {
   STYLE_RECIPE,
+  DPO_RECIPE,
+  trainAlignedModel,
   trainStyleTunedModel,
   bradleyTerryLoss,
   scoreAnswers,

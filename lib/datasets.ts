@@ -152,6 +152,15 @@ export function loadStyleTunedModel(dir = datasetsDir("models")): BaseModel {
   return loadCheckpointWithTokenizer(path.join(dir, "sft-styles.safetensors"), path.join(dir, "base.tokenizer"), "Run `npm run finetune -- --styles` (a few minutes, once) or pass the folder you fine-tuned into.", "Run `npm run finetune -- --styles` again.");
 }
 
+/**
+ * Load the course's aligned model π_DPO (DPO_RECIPE in lib/training/rlhf.ts, made by
+ * `npm run finetune -- --dpo` into datasets/models/dpo.safetensors): π_SFT after DPO on the
+ * preference data's training rankings. Chapter 10 compares the two.
+ */
+export function loadAlignedModel(dir = datasetsDir("models")): BaseModel {
+  return loadCheckpointWithTokenizer(path.join(dir, "dpo.safetensors"), path.join(dir, "base.tokenizer"), "Run `npm run finetune -- --dpo` (a minute or two, once) or pass the folder you aligned into.", "Run `npm run finetune -- --dpo` again.");
+}
+
 function loadCheckpointWithTokenizer(weights: string, tokenizerFile: string, missingFix: string, mismatchFix: string): BaseModel {
   for (const f of [weights, tokenizerFile]) {
     if (!fs.existsSync(f)) throw new Error(`The model file ${f} is missing. ${missingFix}`);

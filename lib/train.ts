@@ -38,3 +38,5 @@ export { SFT_TOKENS, PROMPT_TEMPLATE, formatPrompt, encodeExample, instructionEx
 export type { TextTokenizer, InstructionExamples, FinetuneVariant, FinetuneKnobs, FinetuneRun, MentionBucket, QuestionScore, Answer, FineTunedRun } from "./training/finetune";
 export { translationData, numberAlignment, decoderOnlyExamples, makeTranslator, translatorTask, exactMatches, exactMatchRate, translate, crossAttentionMap, rowsAllCorrect, SPECIAL_TOKENS } from "./training/translation";
 export type { AlignedToken, TranslationData, TranslationPair, TranslationKind, TranslatorVariant, TranslatorSize } from "./training/translation";
+export { CAPSTONE_KNOBS, CAPSTONE_STAGES, runCapstone, pipelineNumbers, charsPerToken, generationSpeed, measureCourse } from "./training/capstone";
+export type { CapstoneKnobs, CapstoneStage, CapstoneScorecard, CapstoneRun, CapstoneOptions, PipelineNumbers, CourseModels, CourseMeasureOptions } from "./training/capstone";

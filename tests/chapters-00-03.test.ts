@@ -1,5 +1,5 @@
 /**
- * Course rules for chapters 00–03 and 06–09, checked on the committed notebooks (no kernel needed):
+ * Course rules for chapters 00–03 and 06–10, checked on the committed notebooks (no kernel needed):
  * every "What you should see" block has a check next to it (expectRange / expectThat /
  * expectEqual print each number with its range), no such block types in a timing, and each
  * chapter has its prerequisites and time, references, discussion questions and the glossary link.
@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { diagramNames } from "../lib/notebook";
 
 const dir = path.resolve(__dirname, "..", "notebooks");
-const chapters = ["00-introduction", "01-tokens", "02-self-attention", "03-transformer", "06-pretraining", "07-fine-tuning", "08-rlhf", "09-hallucination"];
+const chapters = ["00-introduction", "01-tokens", "02-self-attention", "03-transformer", "06-pretraining", "07-fine-tuning", "08-rlhf", "09-hallucination", "10-summary"];
 type Cell = { cell_type: string; source: string | string[] };
 const load = (name: string): Cell[] => JSON.parse(fs.readFileSync(path.join(dir, `${name}.ipynb`), "utf8")).cells;
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);

@@ -59,6 +59,9 @@ describe("expectRange / expectThat", () => {
   it("compares only the keys of the defaults, by value", () => {
     expect(changedKnobs({ a: [1, 2], b: 3, c: 9 }, { a: [1, 2], b: 3 })).toEqual([]);
     expect(changedKnobs({ a: [1, 3] }, { a: [1, 2] })).toEqual(["a [1,2] → [1,3]"]);
+    const rule = (x: number) => x;
+    expect(changedKnobs({ rule }, { rule })).toEqual([]);
+    expect(changedKnobs({ rule: (x: number) => -x }, { rule })).toEqual(["rule: another function"]);
     expect(changedKnobs(undefined, undefined)).toEqual([]);
   });
 });

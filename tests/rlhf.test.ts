@@ -11,6 +11,8 @@ import {
   AIJudge,
   HUMAN_RULE,
   STYLE_RECIPE,
+  DPO_RECIPE,
+  trainAlignedModel,
   answerIsCorrect,
   answerStyle,
   dpoTask,
@@ -31,7 +33,9 @@ import {
 } from "../lib/align";
 import { setupBackend } from "../lib/backend";
 import { relationValues } from "../lib/eval";
-import { loadFacts, loadPreferences, loadStyleTunedModel } from "../lib/datasets";
+import { loadAlignedModel, loadFacts, loadPreferences, loadStyleTunedModel } from "../lib/datasets";
+import { fileHash } from "../lib/tools/cli/finetune";
+import { datasetsDir } from "../lib/tools/paths";
 import { generate, generateSamples } from "../lib/generate";
 import { GPT } from "../lib/model";
 import { Rng } from "../lib/random";
@@ -206,4 +210,20 @@ describe("the committed starting policy (npm run finetune -- --styles)", () => {
     run.run.result.losses.forEach((loss, i) => expect(Math.abs(loss - recorded[i]), `step ${i}: replayed ${loss}, recorded ${recorded[i]} — run \`npm run finetune -- --styles\` again if the recipe or the loop changed`).toBeLessThan(1e-5 * Math.max(1, recorded[i])));
     run.model.dispose();
   }, 120_000);
+});
+
+describe("the committed aligned model (npm run finetune -- --dpo)", () => {
+  it("replaying DPO_RECIPE's first steps from π_SFT gives the recorded losses (the first is ln 2: policy = reference)", async () => {
+    const { model, metadata } = loadAlignedModel();
+    model.dispose();
+    expect(JSON.parse(metadata.recipe)).toEqual(JSON.parse(JSON.stringify(DPO_RECIPE)));
+    expect(metadata.base_sha256).toBe(fileHash(datasetsDir("models", DPO_RECIPE.from)));
+    const recorded = JSON.parse(metadata.first_losses) as number[];
+    expect(recorded.length).toBe(DPO_RECIPE.recordSteps);
+    expect(recorded[0]).toBeCloseTo(Math.log(2), 5);
+    const run = await trainAlignedModel({ stopAfter: DPO_RECIPE.recordSteps });
+    expect(run.losses.length).toBe(DPO_RECIPE.recordSteps);
+    run.losses.forEach((loss, i) => expect(Math.abs(loss - recorded[i]), `step ${i}: replayed ${loss}, recorded ${recorded[i]} — run \`npm run finetune -- --dpo\` again if the recipe or the loop changed`).toBeLessThan(1e-5 * Math.max(1, recorded[i])));
+    run.model.dispose();
+  }, 180_000);
 });

@@ -12,8 +12,9 @@ import { exercises as ch06 } from "./06-pretraining";
 import { exercises as ch07 } from "./07-fine-tuning";
 import { exercises as ch08 } from "./08-rlhf";
 import { exercises as ch09 } from "./09-hallucination";
+import { exercises as ch10, quiz as ch10quiz } from "./10-summary";
 
-export const allExercises: Exercise[] = [...ch00, ...ch01, ...ch02, ...ch03, ...ch04, ...ch05, ...ch06, ...ch07, ...ch08, ...ch09];
+export const allExercises: Exercise[] = [...ch00, ...ch01, ...ch02, ...ch03, ...ch04, ...ch05, ...ch06, ...ch07, ...ch08, ...ch09, ...ch10, ...ch10quiz];
 
 /** The exercise with this id, or an error listing the known ids. */
 export function findExercise(id: string): Exercise {

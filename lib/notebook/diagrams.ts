@@ -10,6 +10,7 @@
  * in the static site. The text/plain fallback describes the diagram in words.
  */
 import { displayBundle } from "./display";
+import type { PipelineNumbers } from "../training/capstone";
 
 const INK = "#1e293b";
 const MUTED = "#475569";
@@ -336,6 +337,85 @@ function factProbe(): string {
   b.push(text(20, 264, "entropy = −Σ p·ln p of the bars; chance = 1 / number of values (10 pets, 12 towns, 13 jobs, 12 foods).", { size: 12, anchor: "start", colour: MUTED }));
   b.push(text(20, 282, "The base model reads the corpus's header line (\"Notes about the residents.\") and each version of the sentence instead.", { size: 12, anchor: "start", colour: MUTED }));
   return card(860, 300, "Probing a fact: every possible answer, scored", b);
+}
+
+// ---------------------------------------------------------------- the one-page map (chapter 10)
+
+/** The numbers written into the one-page map (lib/training/capstone's PipelineNumbers); every one is measured by the caller (chapter 10, `npm run map`). */
+export type CourseMapNumbers = PipelineNumbers;
+
+const fmt = {
+  int: (n: number) => Math.round(n).toLocaleString("en-US"),
+  short: (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)} k` : n.toFixed(0)),
+  p: (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "–"),
+};
+
+/** The one-page map's text lines, box by box (also its text/plain fallback). */
+export function courseMapLines(n: CourseMapNumbers): Record<string, string[]> {
+  return {
+    text: ["text", "은행 앞에 가서 돈을 찾았다"],
+    tokens: ["tokens (01)", `BPE, V = ${fmt.int(n.vocabSize)}`, `chars/token: en ${n.charsPerToken.en.toFixed(1)} · ko ${n.charsPerToken.ko.toFixed(1)}`],
+    embeddings: ["embeddings (03)", `d = ${n.dModel} · context ${n.contextLength}`],
+    blocks: [`Transformer blocks × ${n.nLayers} (03)`, `self-attention, ${n.nHeads} heads (02)`, `N = ${fmt.short(n.params)} parameters`],
+    probs: ["next-token probabilities", `val loss ${n.pretraining.valLoss.toFixed(2)} nats`, `perplexity ${Math.exp(n.pretraining.valLoss).toFixed(2)}`],
+    generation: ["generation (05)", "one token per step, fed back", `${fmt.int(n.generation.tokensPerSecond)} tokens/s`],
+    stage1: ["1 · pre-training (06)", "predict the next token of raw text", `${fmt.short(n.pretraining.tokensSeen)} tokens seen · val loss ${n.pretraining.valLoss.toFixed(2)}`],
+    stage2: ["2 · fine-tuning (07)", `${fmt.int(n.fineTuning.examples)} question → answer examples`, `exact answers: facts seen ≥ 10× ${fmt.p(n.fineTuning.exactOften)} · never ${fmt.p(n.fineTuning.exactNever)}`],
+    stage3: [`3 · ${n.alignment.method} (08)`, `polite ${fmt.p(n.alignment.politeBefore)} → ${fmt.p(n.alignment.politeAfter)}`, `correct ${fmt.p(n.alignment.correctBefore)} → ${fmt.p(n.alignment.correctAfter)}`],
+    hallucination: ["hallucination (09)", `never-seen facts answered wrong: ${fmt.p(n.hallucination.neverSeenWrong)}`, `at confidence ${fmt.p(n.hallucination.confidence)} · ECE ${fmt.p(n.hallucination.ece)} → cross-check`],
+  };
+}
+
+/** The one-page map (LLM 작동의 핵심 원리 한 장 정리) as SVG, every box labelled with measured numbers. */
+export function courseMapSvg(n: CourseMapNumbers): string {
+  const L = courseMapLines(n);
+  const b: string[] = [];
+  const multi = (x: number, y: number, w: number, h: number, lines: string[], colour: Colour) => {
+    b.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="7" fill="${COLORS[colour]}" stroke="${STROKES[colour]}" stroke-width="1.5"/>`);
+    const top = y + h / 2 - ((lines.length - 1) * 16) / 2;
+    lines.forEach((l, i) => b.push(text(x + w / 2, top + i * 16, l, i === 0 ? { weight: "bold", size: 13 } : { size: 11, colour: MUTED })));
+  };
+  b.push(text(16, 44, `numbers: ${n.source}`, { anchor: "start", size: 12, colour: MUTED }));
+  // Row 1: what happens to one prompt.
+  b.push(text(16, 72, "USING the model (inference)", { anchor: "start", size: 12, weight: "bold", colour: MUTED }));
+  const y1 = 84;
+  const h1 = 74;
+  const xs = [16, 176, 356, 516, 726, 906];
+  const ws = [140, 160, 140, 190, 160, 150];
+  const keys = ["text", "tokens", "embeddings", "blocks", "probs", "generation"];
+  const colours: Colour[] = ["slate", "blue", "violet", "amber", "green", "teal"];
+  keys.forEach((k, i) => multi(xs[i], y1, ws[i], h1, L[k], colours[i]));
+  for (let i = 0; i + 1 < keys.length; i++) b.push(arrow(xs[i] + ws[i], y1 + h1 / 2, xs[i + 1], y1 + h1 / 2));
+  b.push(path(`M ${xs[5] + ws[5] / 2} ${y1 + h1} C ${xs[5] + ws[5] / 2} ${y1 + h1 + 34}, ${xs[1] + ws[1] / 2} ${y1 + h1 + 34}, ${xs[1] + ws[1] / 2} ${y1 + h1 + 2}`, { dashed: true }));
+  b.push(text((xs[1] + xs[5] + ws[5]) / 2, y1 + h1 + 40, "autoregressive: the sampled token is appended and the loop runs again", { size: 11, colour: MUTED }));
+  // Row 2: how the weights were made.
+  b.push(text(16, 250, "MAKING the model (training, three stages)", { anchor: "start", size: 12, weight: "bold", colour: MUTED }));
+  const y2 = 262;
+  const h2 = 78;
+  multi(16, y2, 320, h2, L.stage1, "blue");
+  b.push(arrow(336, y2 + h2 / 2, 372, y2 + h2 / 2));
+  multi(372, y2, 330, h2, L.stage2, "green");
+  b.push(arrow(702, y2 + h2 / 2, 738, y2 + h2 / 2));
+  multi(738, y2, 318, h2, L.stage3, "amber");
+  b.push(text(176, y2 + h2 + 16, "self-supervised: the text is its own answer key", { size: 11, colour: MUTED }));
+  b.push(text(537, y2 + h2 + 16, "supervised: the prompt masked, the end token kept", { size: 11, colour: MUTED }));
+  b.push(text(897, y2 + h2 + 16, "rankings → pairs → preferences (RLHF, RLAIF, DPO)", { size: 11, colour: MUTED }));
+  // Row 3: the caveat and the three key words.
+  const y3 = 384;
+  multi(16, y3, 440, 70, L.hallucination, "rose");
+  multi(476, y3, 580, 70, ["three key words (10)", "Transformer: parallel over the whole text → big models", "self-attention: every word sees every earlier word · RLHF: what people prefer"], "slate");
+  return card(1072, 470, "LLM 작동의 핵심 원리 한 장 정리 — how an LLM works, on one page", b).replace(/id="arrow"/g, 'id="arrow-course-map"').replace(/url\(#arrow\)/g, "url(#arrow-course-map)");
+}
+
+/** The map's text/plain fallback: every box's lines. */
+export function courseMapText(n: CourseMapNumbers): string {
+  const L = courseMapLines(n);
+  return [`[one-page map — ${n.source}]`, ...Object.values(L).map((lines) => `  ${lines[0]}: ${lines.slice(1).join("; ")}`)].join("\n");
+}
+
+/** Show the one-page map in the notebook. */
+export function courseMap(n: CourseMapNumbers): void {
+  if (!displayBundle({ "image/svg+xml": courseMapSvg(n), "text/plain": courseMapText(n) })) console.log(courseMapText(n));
 }
 
 const DIAGRAMS: Record<string, { svg: () => string; text: string }> = {

@@ -56,6 +56,11 @@ export function changedKnobs(knobs: Knobs | Knobs[] | undefined, defaults: Knobs
   const merged: Knobs = Object.assign({}, ...(Array.isArray(knobs) ? knobs : knobs ? [knobs] : []));
   const out: string[] = [];
   for (const key of Object.keys(defaults)) {
+    // A function knob (e.g. a labelling rule) is changed when it is another function.
+    if (typeof defaults[key] === "function" || typeof merged[key] === "function") {
+      if (defaults[key] !== merged[key]) out.push(`${key}: another function`);
+      continue;
+    }
     const a = JSON.stringify(defaults[key]);
     const b = JSON.stringify(merged[key]);
     if (a !== b) out.push(`${key} ${a} → ${b === undefined ? "(missing)" : b}`);

@@ -2,6 +2,7 @@
  * Stage 3 — alignment with human preferences (chapter 08), on the one training loop (loop.ts).
  *
  *   STYLE_RECIPE                         π_SFT: chapter 07's model shown correct answers in every style (npm run finetune -- --styles)
+ *   DPO_RECIPE                           π_DPO: π_SFT tuned by DPO on the training rankings (npm run finetune -- --dpo)
  *   bradleyTerryLoss / rewardModelTask   a reward model (lib/model: a GPT + scalar head) from pairs: −log σ(r_w − r_l)
  *   candidateRewards / pairwiseAccuracy  the reward model's score of every candidate; how often it orders a pair as the labels do
  *   referenceModel                       a frozen copy: π_ref of RL and DPO (training the policy never changes it)
@@ -19,11 +20,11 @@ import { GPT } from "../model/gpt";
 import { RewardModel } from "../model/rewardModel";
 import { Rng } from "../random";
 import { PromptResponse, padSequences, promptResponseBatch } from "./batches";
-import { loadFineTunedModel, loadPreferences } from "../datasets";
+import { loadFineTunedModel, loadPreferences, loadStyleTunedModel } from "../datasets";
 import type { BPETokenizer } from "../tokenizer/bpe";
 import { FinetuneKnobs, FinetuneRun, SFT_TOKENS, TextTokenizer, encodeExample, finetune, formatPrompt } from "./finetune";
-import { StepInfo, TrainingTask } from "./loop";
-import { GoldJudgement, HUMAN_RULE, LabelRule, PreferencePair, goldScore, rankByLabelRule, styleDemonstrations } from "./preferences";
+import { StepInfo, TrainingTask, train } from "./loop";
+import { GoldJudgement, HUMAN_RULE, LabelRule, PreferencePair, goldScore, preferencePairs, rankByLabelRule, styleDemonstrations, textPairs } from "./preferences";
 
 // ---------------------------------------------------------------- the starting policy
 
@@ -53,6 +54,38 @@ export async function trainStyleTunedModel(options: { dir?: string; stopAfter?: 
   } catch (err) {
     model.dispose();
     throw err;
+  }
+}
+
+/**
+ * The course's aligned model π_DPO: π_SFT (STYLE_RECIPE) tuned with DPO on every training
+ * ranking of the preference data (the data set's noisy labels, the human rule) — chapter 08's
+ * β = 0.5 run on all prompts. `npm run finetune -- --dpo` → datasets/models/dpo.safetensors;
+ * chapter 10 compares it with π_SFT (loadAlignedModel() in lib/datasets).
+ */
+export const DPO_RECIPE = {
+  from: "sft-styles.safetensors",
+  beta: 0.5,
+  knobs: { steps: 40, batchSize: 16, lr: 3e-4, seed: 6 },
+  /** Losses of this many first steps are recorded for the replay test. */
+  recordSteps: 3,
+};
+
+/** Run DPO_RECIPE from π_SFT in `dir` (optionally only its first `stopAfter` steps). The caller disposes `model`. */
+export async function trainAlignedModel(options: { dir?: string; stopAfter?: number; onStep?: (info: StepInfo) => void | Promise<void> } = {}): Promise<{ model: GPT; tokenizer: BPETokenizer; losses: number[] }> {
+  const { model, tokenizer } = loadStyleTunedModel(options.dir);
+  const reference = referenceModel(model);
+  try {
+    const pairs = preferencePairs(tokenizer, textPairs(loadPreferences("train"), HUMAN_RULE));
+    const task = dpoTask(model, reference, pairs, { padId: SFT_TOKENS.pad, beta: DPO_RECIPE.beta, batchSize: DPO_RECIPE.knobs.batchSize });
+    const k = DPO_RECIPE.knobs;
+    const result = await train(task, { steps: k.steps, lr: k.lr, seed: k.seed, stopAfter: options.stopAfter, onStep: options.onStep });
+    return { model, tokenizer, losses: result.losses };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    reference.dispose();
   }
 }
 

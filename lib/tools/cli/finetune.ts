@@ -11,6 +11,9 @@
  * `npm run finetune -- --styles` then fine-tunes sft.safetensors with STYLE_RECIPE (lib/training/
  * rlhf.ts) into sft-styles.safetensors: chapter 08's starting policy, which can answer in every style.
  *
+ * `npm run finetune -- --dpo` then tunes sft-styles.safetensors with DPO_RECIPE into dpo.safetensors:
+ * the aligned model π_DPO that chapter 10 compares with π_SFT.
+ *
  * Same base, same recipe, same backend → the same checkpoint. Chapter 08 starts from it
  * (loadFineTunedModel() in lib/datasets.ts). Progress goes to stderr, a JSON summary to stdout.
  */
@@ -20,7 +23,7 @@ import * as path from "path";
 import { currentBackend, setupBackend } from "../../backend";
 import { loadInstructions } from "../../datasets";
 import { saveModel } from "../../model";
-import { STYLE_RECIPE, evaluatePolicy, referenceModel, rlPrompts, trainStyleTunedModel } from "../../align";
+import { DPO_RECIPE, STYLE_RECIPE, evaluatePolicy, trainAlignedModel, referenceModel, rlPrompts, trainStyleTunedModel } from "../../align";
 import { loadFacts, loadPreferences } from "../../datasets";
 import { FINETUNE_RECIPE, answerQuestion, instructionExamples, mentionBucket, scoreQuestions, trainFineTunedModel } from "../../train";
 import { chrF, mean, rougeL } from "../../eval";
@@ -28,6 +31,7 @@ import { datasetsDir } from "../paths";
 
 export const FINETUNED_MODEL_FILE = "sft.safetensors";
 export const STYLE_TUNED_MODEL_FILE = "sft-styles.safetensors";
+export const ALIGNED_MODEL_FILE = "dpo.safetensors";
 
 /** SHA-256 of a base checkpoint (the fine-tuned model's metadata names the base it started from). */
 export function fileHash(file: string): string {
@@ -38,13 +42,16 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   let out = datasetsDir("models");
   let styles = false;
+  let dpo = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--out" && args[i + 1]) out = path.resolve(args[++i]);
     else if (args[i] === "--styles") styles = true;
-    else throw new Error(`Unknown option "${args[i]}". Usage: npm run finetune [-- --styles] [-- --out DIR]`);
+    else if (args[i] === "--dpo") dpo = true;
+    else throw new Error(`Unknown option "${args[i]}". Usage: npm run finetune [-- --styles | --dpo] [-- --out DIR]`);
   }
   await setupBackend({ verbose: false });
   if (styles) return styleTune(out);
+  if (dpo) return align(out);
   const started = Date.now();
   const steps = FINETUNE_RECIPE.knobs.steps;
   const { model, tokenizer, run, baseValLoss, valLoss } = await trainFineTunedModel({
@@ -108,6 +115,32 @@ async function styleTune(out: string): Promise<void> {
     seconds: seconds.toFixed(0),
   });
   console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: run.result.steps, finalLoss: run.result.losses[run.result.losses.length - 1], samples: judged, examples: samples.slice(0, 4).map((s) => s.text) }, null, 1));
+  model.dispose();
+}
+
+/** DPO_RECIPE: sft-styles.safetensors → dpo.safetensors, with the gold judgement of its samples. */
+async function align(out: string): Promise<void> {
+  const started = Date.now();
+  const { model, tokenizer, losses } = await trainAlignedModel({
+    onStep: (i) => {
+      if (i.step % 10 === 0) process.stderr.write(`finetune --dpo: step ${i.step}/${DPO_RECIPE.knobs.steps} loss ${i.loss.toFixed(3)}\n`);
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const reference = referenceModel(model);
+  const prompts = rlPrompts(tokenizer, loadPreferences("train").slice(0, 64), loadFacts());
+  const { samples, ...judged } = evaluatePolicy(model, reference, tokenizer, prompts, { temperature: 0.7, seed: 1 });
+  reference.dispose();
+  fs.mkdirSync(out, { recursive: true });
+  saveModel(model, path.join(out, ALIGNED_MODEL_FILE), {
+    recipe: JSON.stringify(DPO_RECIPE),
+    base_sha256: fileHash(datasetsDir("models", DPO_RECIPE.from)),
+    first_losses: JSON.stringify(losses.slice(0, DPO_RECIPE.recordSteps)),
+    losses: JSON.stringify(losses),
+    backend: currentBackend()?.description ?? "unknown",
+    seconds: seconds.toFixed(0),
+  });
+  console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: losses.length, firstLoss: losses[0], finalLoss: losses[losses.length - 1], samples: judged, examples: samples.slice(0, 4).map((s) => s.text) }, null, 1));
   model.dispose();
 }
 

@@ -16,6 +16,8 @@ import { csvField, csvText, feedbackName, feedbackText, NotebookGrade, rows } fr
 import { restoreSubmission } from "../lib/tools/grader/restore";
 import { makeStudentNotebook, stripHiddenTests, stripSolutions } from "../lib/tools/grader/student";
 import { decodeValue, encodeValue } from "../lib/tools/grader/wire";
+import { HIDDEN_FORMAT, hiddenTestsTemplate, loadHiddenTests } from "../lib/tools/grader/hidden";
+import * as os from "os";
 import { notebooksDir } from "../lib/tools/paths";
 
 beforeAll(async () => {
@@ -131,6 +133,58 @@ describe("course notebooks", () => {
     const sent = setupCode() + exerciseCode(ex.course.id, 0, ex.course.fnExpr, ex.argsList) + notebookText(p.student);
     expect(sent).not.toMatch(/\b147\b|\b365\b|secret|HIDDEN/);
     expect(sent).toContain(NONCE);
+  });
+});
+
+describe("hidden tests in a private file (--hidden)", () => {
+  const course = () => courseNotebookFrom("00-test", path.join(notebooksDir(), "00-test.ipynb"), courseWithHidden());
+  const write = (data: unknown): string => {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-hidden-")), "hidden.json");
+    fs.writeFileSync(f, typeof data === "string" ? data : JSON.stringify(data));
+    return f;
+  };
+
+  it("add their cases to the exercise as hidden tests, after the notebook's own", () => {
+    const file = write({ format: HIDDEN_FORMAT, exercises: { "00-block-params": [{ label: "private", args: [7], expected: 12 * 49 + 13 * 7 }, { args: [{ $: "number", value: "NaN" }], expected: 1 }] } });
+    const c = course();
+    const tests = loadHiddenTests(file, [c]);
+    expect(tests.get("00-block-params")!.map((t) => t.args)).toEqual([[7], [NaN]]);
+    const p = prepareNotebook(c, tests);
+    const ex = p.exercises[0];
+    const visible = ex.course.exercise.cases().length;
+    expect(ex.hidden).toEqual([...Array(visible).fill(false), false, true, true, true, true]);
+    expect(ex.cases.slice(-2).map((t) => t.label)).toEqual(["hidden test 3", "hidden test 4"]);
+    expect(ex.inputs.slice(-2)).toEqual(["(hidden)", "(hidden)"]);
+    expect(ex.cases[ex.cases.length - 2].expected).toBe(12 * 49 + 13 * 7);
+    // nothing of them is in what a kernel receives but the arguments
+    const sent = notebookText(p.student);
+    expect(sent).not.toContain(String(12 * 49 + 13 * 7));
+  });
+
+  it("name the fix when the file is wrong", () => {
+    const c = [course()];
+    expect(() => loadHiddenTests("/nonexistent/hidden.json", c)).toThrow(/cannot read it .*--hidden-template/);
+    expect(() => loadHiddenTests(write("{ not json"), c)).toThrow(/not valid JSON/);
+    expect(() => loadHiddenTests(write({ exercises: {} }), c)).toThrow(new RegExp(`"format" must be "${HIDDEN_FORMAT}"`));
+    expect(() => loadHiddenTests(write({ format: HIDDEN_FORMAT, exercises: { "00-blok-params": [] } }), c)).toThrow(/no exercise "00-blok-params".*chapter 00 has 00-block-params/);
+    expect(() => loadHiddenTests(write({ format: HIDDEN_FORMAT, exercises: { "00-block-params": [{ args: 7, expected: 1 }] } }), c)).toThrow(/case 1: "args" must be the list of arguments/);
+    expect(() => loadHiddenTests(write({ format: HIDDEN_FORMAT, exercises: { "00-block-params": [{ args: [7] }] } }), c)).toThrow(/"expected" is missing/);
+    expect(() => loadHiddenTests(write({ format: HIDDEN_FORMAT, exercises: { "00-block-params": [{ args: [{ $: "bogus" }], expected: 1 }] } }), c)).toThrow(/case 1:/);
+  });
+
+  it("the template lists every exercise of the course with an example case, and loads as it is", () => {
+    const courses = courseNotebookFiles(notebooksDir()).map(readCourseNotebook);
+    const before = tf.memory().numTensors;
+    const t = hiddenTestsTemplate(courses);
+    expect(tf.memory().numTensors).toBe(before);
+    const ids = courses.flatMap((c) => c.exercises.map((e) => e.id));
+    expect(Object.keys(t.exercises).sort()).toEqual([...ids].sort());
+    expect(Object.keys(t.examples ?? {}).length).toBe(ids.length);
+    const loaded = loadHiddenTests(write(t), courses);
+    expect([...loaded.values()].every((cases) => cases.length === 0)).toBe(true);
+    // an example moved into "exercises" is a valid case
+    const moved = { ...t, exercises: { ...t.exercises, [ids[0]]: [t.examples![ids[0]]] } };
+    expect(loadHiddenTests(write(moved), courses).get(ids[0])).toHaveLength(1);
   });
 });
 

@@ -333,6 +333,39 @@ const realStringify = JSON.stringify;
     expect(fb).not.toMatch(/\b147\b/);
   });
 
+  describe("private hidden tests (--hidden FILE, outside the repository)", () => {
+    let H: Report;
+    let outH: string;
+    let privateExpected: number;
+
+    beforeAll(async () => {
+      const subs = path.join(tmp, "submissions-h");
+      write(subs, "alice", `${NB}.ipynb`, reference);
+      const first = ex(0).exercise.cases()[0];
+      privateExpected = 987654321;
+      const file = path.join(tmp, "private", "hidden.json");
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify({ format: "tiny-llm-hidden-tests/1", exercises: { [ex(0).id]: [{ label: "same as a visible case", args: first.args, expected: first.expected }, { args: first.args, expected: privateExpected }] } }));
+      outH = path.join(tmp, "grades-h");
+      const r = await run("grade.ts", [subs, "--out", outH, "--timeout", "120", "--memory", "1024", "--hidden", file]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/hidden tests: 2 private cases for 1 exercises/);
+      H = report(outH);
+      const bad = await run("grade.ts", [subs, "--out", path.join(tmp, "grades-h2"), "--hidden", path.join(tmp, "private", "missing.json")]);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toMatch(/cannot read it/);
+    }, 300_000);
+
+    it("grades the private cases as hidden tests: a wrong private expectation fails that exercise only", () => {
+      const rows = rowsOf(H, "alice");
+      expect(rows[0].status).toBe("failed");
+      expect(rows[0].message).toMatch(/hidden test \d+ failed/);
+      expect(rows.slice(1).every((r) => r.status === "passed")).toBe(true);
+      const fb = fs.readFileSync(path.join(outH, "feedback", "alice.md"), "utf8");
+      expect(fb).not.toContain(String(privateExpected));
+    });
+  });
+
   describe("faults (20 s per cell): a hang, crash or out-of-memory costs only its exercise", () => {
     let outB1: string;
     let outB2: string;

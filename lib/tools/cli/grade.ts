@@ -18,12 +18,17 @@
  *   --user NAME   as root, the unprivileged user kernels run as (default nobody)
  *   --unsandboxed grade even where kernels cannot be sandboxed (not root and no Landlock):
  *                 submissions then run with all of your rights — only for trusted notebooks
+ *   --hidden FILE private hidden tests, keyed by exercise id (lib/tools/grader/hidden.ts), added
+ *                 to the course's cases; keep the file out of the repository and the students' reach
  *
  * Exits 1 if the course itself is inconsistent or was changed while grading.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CourseError } from "../grader/course";
+import { setupBackend } from "../../backend";
+import { CourseError, courseNotebookFiles, readCourseNotebook } from "../grader/course";
+import { hiddenTestsTemplate } from "../grader/hidden";
 import { CourseModified, GradeError, gradeSubmissions } from "../grader/grade";
 import { rows, writeReport } from "../grader/report";
 import { repoRoot } from "../paths";
@@ -40,17 +45,19 @@ interface Options {
   notebooks: string[];
   user: string;
   unsandboxed: boolean;
+  hidden: string | null;
+  hiddenTemplate: string | null;
 }
 
 function usage(msg: string): never {
   console.error(
-    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--notebook-timeout SECONDS] [--jobs N] [--memory MB] [--notebooks 00,01] [--user NAME] [--unsandboxed]`,
+    `grade: ${msg}\nusage: npm run grade -- <submissions folder> [--out DIR] [--timeout SECONDS] [--notebook-timeout SECONDS] [--jobs N] [--memory MB] [--notebooks 00,01] [--user NAME] [--unsandboxed] [--hidden FILE]\n       npm run grade -- --hidden-template FILE`,
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[], cwd: string): Options {
-  const o: Options = { submissions: null, out: null, timeout: 120, notebookTimeout: 600, jobs: Math.max(1, Math.min(os.cpus().length, 4)), memory: 2048, notebooks: [], user: "nobody", unsandboxed: false };
+  const o: Options = { submissions: null, out: null, timeout: 120, notebookTimeout: 600, jobs: Math.max(1, Math.min(os.cpus().length, 4)), memory: 2048, notebooks: [], user: "nobody", unsandboxed: false, hidden: null, hiddenTemplate: null };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v: string | undefined;
@@ -73,11 +80,14 @@ function parseArgs(argv: string[], cwd: string): Options {
     else if (a === "--notebooks") o.notebooks.push(...value().split(",").filter(Boolean));
     else if (a === "--user") o.user = value();
     else if (a === "--unsandboxed") o.unsandboxed = true;
+    else if (a === "--hidden") o.hidden = path.resolve(cwd, value());
+    else if (a === "--hidden-template") o.hiddenTemplate = path.resolve(cwd, value());
     else if (a === "--help" || a === "-h") usage("help");
     else if (a.startsWith("-")) usage(`unknown option ${a}`);
     else if (o.submissions === null) o.submissions = path.resolve(cwd, a);
     else usage(`one submissions folder only (got ${o.submissions} and ${a})`);
   }
+  if (o.hiddenTemplate) return o;
   if (!o.submissions) usage("which folder holds the submissions?");
   if (!(o.timeout > 0)) usage("--timeout must be a positive number of seconds");
   if (!(o.notebookTimeout > 0)) usage("--notebook-timeout must be a positive number of seconds");
@@ -90,6 +100,18 @@ async function main(argv: string[]): Promise<void> {
   const root = repoRoot();
   const cwd = process.env.INIT_CWD || process.cwd();
   const o = parseArgs(argv, cwd);
+  if (o.hiddenTemplate) {
+    if (fs.existsSync(o.hiddenTemplate)) {
+      console.error(`grade: ${o.hiddenTemplate} exists; not overwriting it (your hidden tests may be in it). Name another file.`);
+      process.exit(1);
+    }
+    await setupBackend({ verbose: false });
+    const courses = courseNotebookFiles(path.join(root, "notebooks")).map(readCourseNotebook);
+    const template = hiddenTestsTemplate(courses);
+    fs.writeFileSync(o.hiddenTemplate, JSON.stringify(template, null, 1) + "\n");
+    console.log(`grade: wrote ${o.hiddenTemplate} (${Object.keys(template.exercises).length} exercises, no private case yet; see "about" inside)`);
+    return;
+  }
   const out = o.out ?? path.join(root, "dist", "grades");
   // A Python with jupyter_client: found as `npm run setup` finds it; installed by setup if none.
   const search = findPython(root, "run");
@@ -105,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
       notebooks: o.notebooks,
       user: o.user,
       unsandboxed: o.unsandboxed,
+      hiddenTests: o.hidden ?? undefined,
       python,
       log: (line) => console.log(`grade: ${line}`),
     });

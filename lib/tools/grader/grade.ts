@@ -35,6 +35,7 @@ import { compileLibForKernels } from "./compiled";
 import { courseFingerprint, describeProtections, makeWorkDir, probeProtections, Protections, removeTree } from "./sandbox";
 import { makeStudentNotebook } from "./student";
 import { decodeValue, encodeValue } from "./wire";
+import { HiddenTests, loadHiddenTests } from "./hidden";
 
 export class CourseModified extends Error {}
 /** A problem with how the grader was called (folder, options, kernel user); the message says what to do. */
@@ -64,6 +65,8 @@ export interface GradeOptions {
   jobs?: number;
   /** Grade even when kernels cannot be sandboxed at all (not root, no Landlock). */
   unsandboxed?: boolean;
+  /** A teacher's private hidden-tests file (hidden.ts), added to the course's cases. */
+  hiddenTests?: string;
   log?: (line: string) => void;
 }
 
@@ -98,13 +101,14 @@ const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const HERE = __dirname;
 
 /** Evaluate the course side of a notebook once: cases, expected values, hidden flags, encoded arguments. */
-export function prepareNotebook(course: CourseNotebook): PreparedNotebook {
+export function prepareNotebook(course: CourseNotebook, privateTests: HiddenTests = new Map()): PreparedNotebook {
   const student = makeStudentNotebook(course.notebook, course.name);
   const exercises = course.exercises.map((ex): PreparedExercise => {
     const base = ex.exercise.cases();
     const extra = evaluateExtraCases(course, ex);
-    const cases = [...base, ...extra];
-    const hidden = [...base.map(() => false), ...ex.extraCaseHidden];
+    const outside = privateTests.get(ex.id) ?? [];
+    const cases = [...base, ...extra, ...outside];
+    const hidden = [...base.map(() => false), ...ex.extraCaseHidden, ...outside.map(() => true)];
     let k = 0;
     const labelled = cases.map((c, i) => (hidden[i] ? { ...c, label: `hidden test ${++k}` } : c));
     const inputs = labelled.map((c, i) => (hidden[i] ? "(hidden)" : c.args.map((a) => preview(a, 80)).join(", ")));
@@ -654,11 +658,13 @@ export async function gradeSubmissions(opts: GradeOptions): Promise<GradeRun> {
   }
   const submissions = findSubmissions(opts.submissions, courses, expected, log);
   await setupBackend({ verbose: false });
+  const privateTests = opts.hiddenTests ? loadHiddenTests(opts.hiddenTests, courses) : new Map();
+  if (opts.hiddenTests) log(`hidden tests: ${[...privateTests.values()].reduce((n, c) => n + c.length, 0)} private cases for ${[...privateTests.values()].filter((c) => c.length).length} exercises from ${opts.hiddenTests}`);
   const prepared = new Map<string, PreparedNotebook>();
   const prepare = (name: string): PreparedNotebook => {
     let p = prepared.get(name);
     if (!p) {
-      p = prepareNotebook(courses.find((c) => c.name === name) as CourseNotebook);
+      p = prepareNotebook(courses.find((c) => c.name === name) as CourseNotebook, privateTests);
       prepared.set(name, p);
     }
     return p;

@@ -17,6 +17,7 @@ import { restoreSubmission } from "../lib/tools/grader/restore";
 import { makeStudentNotebook, stripHiddenTests, stripSolutions } from "../lib/tools/grader/student";
 import { decodeValue, encodeValue } from "../lib/tools/grader/wire";
 import { HIDDEN_FORMAT, hiddenTestsTemplate, loadHiddenTests } from "../lib/tools/grader/hidden";
+import { classReportHtml, classSummary } from "../lib/tools/grader/classReport";
 import * as os from "os";
 import { notebooksDir } from "../lib/tools/paths";
 
@@ -185,6 +186,36 @@ describe("hidden tests in a private file (--hidden)", () => {
     // an example moved into "exercises" is a valid case
     const moved = { ...t, exercises: { ...t.exercises, [ids[0]]: [t.examples![ids[0]]] } };
     expect(loadHiddenTests(write(moved), courses).get(ids[0])).toHaveLength(1);
+  });
+});
+
+describe("the class report", () => {
+  const ex = (id: string, status: string, failing?: string) => ({ id, title: id, points: status === "passed" ? 1 : 0, maxPoints: 1, status, message: "", cases: failing ? [{ label: failing, hidden: false, passed: false }] : [] });
+  const nb = (student: string, exercises: ReturnType<typeof ex>[], faults: NotebookGrade["faults"] = []): NotebookGrade =>
+    ({ student, notebook: "00-x", file: "00-x.ipynb", status: "graded", message: "", points: exercises.filter((e) => e.status === "passed").length, maxPoints: exercises.length, exercises, cellErrors: [], faults, restored: null }) as unknown as NotebookGrade;
+  const grades = [
+    nb("ann", [ex("00-a", "passed"), ex("00-b", "failed", "case 2")]),
+    nb("bob", [ex("00-a", "failed", "case 1"), ex("00-b", "failed", "case 2")]),
+    nb("cy", [ex("00-a", "timeout"), ex("00-b", "passed")], [{ cell: 7, exercise: "00-a", status: "timeout", message: "cell 7 did not finish" }]),
+  ];
+
+  it("counts scores, pass rates, the most common failing case (a fault by its status) and the faults", () => {
+    const s = classSummary(grades);
+    expect(s.notebooks[0].scores).toEqual([{ student: "ann", percent: 50 }, { student: "bob", percent: 0 }, { student: "cy", percent: 50 }]);
+    expect(s.exercises.map((e) => [e.id, e.passed, e.submitted, e.topFailure])).toEqual([
+      ["00-a", 1, 3, { label: "(timeout)", count: 1 }],
+      ["00-b", 1, 3, { label: "case 2", count: 2 }],
+    ]);
+    expect(s.faults).toEqual([{ student: "cy", notebook: "00-x", exercise: "00-a", where: "cell 7", status: "timeout", message: "cell 7 did not finish" }]);
+  });
+
+  it("is one page with plotly inlined once, escaped text and the same bytes for the same grades", () => {
+    const evil = [nb("<script>alert(1)</script>", [ex("00-a", "failed", "</script><b>")])];
+    const html = classReportHtml(evil, "/* plotly */");
+    expect(html.match(/\/\* plotly \*\//g)).toHaveLength(1);
+    expect(html).not.toContain("<script>alert(1)</script>");
+    expect(html).not.toMatch(/<\/script><b>/);
+    expect(classReportHtml(grades, "")).toBe(classReportHtml(grades, ""));
   });
 });
 

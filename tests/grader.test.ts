@@ -22,6 +22,7 @@ import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook } from
 import { courseFingerprint } from "../lib/tools/grader/sandbox";
 import { findPython } from "../lib/tools/cli/python";
 import { repoRoot } from "../lib/tools/paths";
+import { browserMissing, launchBrowser, screenshotPath } from "./browser-helpers";
 
 const REPO = repoRoot();
 const NB = "00-introduction";
@@ -155,6 +156,33 @@ beforeAll(async () => {
 afterAll(() => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** Open a class report offline in Chromium: what its plots and tables show, and any problem (console error, network request). */
+async function openReport(file: string, shot: string): Promise<{ plots: number; drawn: number; text: string; problems: string[] }> {
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
+    await context.route(/^https?:/, (route) => route.abort()); // offline: any web request fails the test
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+    await page.goto(`file://${file}`, { waitUntil: "load" });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".plot")).every((el) => el.querySelector("svg.main-svg") && el.querySelectorAll("g.trace").length > 0), undefined, { timeout: 60_000 });
+    const seen = await page.evaluate(() => ({
+      plots: document.querySelectorAll(".plot").length,
+      drawn: document.querySelectorAll(".plot svg.main-svg g.trace").length,
+      text: document.body.innerText,
+    }));
+    await page.screenshot({ path: screenshotPath(shot), fullPage: true });
+    return { ...seen, problems };
+  } finally {
+    await browser.close();
+  }
+}
 
 describe("npm run student", () => {
   it("replaces solutions with a throwing stub, drops hidden tests, keeps nbgrader metadata", () => {
@@ -333,6 +361,22 @@ const realStringify = JSON.stringify;
     expect(fb).not.toMatch(/\b147\b/);
   });
 
+  it.skipIf(browserMissing())("writes a class report that Chromium draws offline: scores per notebook, pass rate and most common failing case per exercise", async () => {
+    const r = await openReport(path.join(outA, "report.html"), "grader-class-report-a");
+    expect(r.problems).toEqual([]);
+    expect(r.plots).toBe(2);
+    expect(r.drawn).toBeGreaterThanOrEqual(2);
+    expect(r.text).toContain("Class report");
+    // carol solved exercise 2 wrongly: that exercise does not pass for everyone, and its failing case is named
+    const row = r.text.split("\n").find((l) => l.includes(ex(1).id) && l.includes("/"));
+    expect(row, r.text.slice(0, 2000)).toBeDefined();
+    const [passed, submitted] = (row as string).match(/(\d+)\/(\d+)/)!.slice(1).map(Number);
+    expect(passed).toBeLessThan(submitted);
+    expect(row).toContain(ex(1).exercise.cases()[0].label ?? "case 1");
+    // damaged, unknown and missing notebooks are listed
+    expect(r.text).toMatch(/ken\s+00-introduction\s+\(whole notebook\)/);
+  }, 180_000);
+
   describe("private hidden tests (--hidden FILE, outside the repository)", () => {
     let H: Report;
     let outH: string;
@@ -452,8 +496,16 @@ const realStringify = JSON.stringify;
       expect(processesWith("tiny-llm-submission-", fs.realpathSync(path.join(REPO, "node_modules")))).toEqual([]);
     });
 
+    it.skipIf(browserMissing())("the class report lists who timed out, crashed or ran out of memory where", async () => {
+      const r = await openReport(path.join(outB1, "report.html"), "grader-class-report-b");
+      expect(r.problems).toEqual([]);
+      expect(r.text).toMatch(new RegExp(`ivan\\s+${NB}\\s+${ex(0).id}\\s+cell ${ivanCell}\\s+timeout`));
+      expect(r.text).toMatch(new RegExp(`judy\\s+${NB}\\s+${ex(2).id}\\s+its answers\\s+out of memory`));
+      expect(r.text).toMatch(new RegExp(`nina\\s+${NB}\\s+${ex(3).id}\\s+cell ${ninaCell}\\s+crashed`));
+    }, 180_000);
+
     it("gives identical report files when run again", () => {
-      for (const f of ["grades.csv", "grades.json", "feedback/ivan.md", "feedback/judy.md", "feedback/nina.md", "feedback/olga.md", "feedback/kate.md"]) {
+      for (const f of ["grades.csv", "grades.json", "report.html", "feedback/ivan.md", "feedback/judy.md", "feedback/nina.md", "feedback/olga.md", "feedback/kate.md"]) {
         expect(fs.readFileSync(path.join(outB2, f), "utf8"), f).toBe(fs.readFileSync(path.join(outB1, f), "utf8"));
       }
     });

@@ -4,7 +4,8 @@
  *
  * Grades every student's notebooks (layout: <submissions>/<student>/NN-name.ipynb; files
  * may sit in sub-folders and be renamed, e.g. "00-introduction (1).ipynb") and writes
- * DIR/grades.csv, DIR/grades.json and DIR/feedback/<student>.md (default DIR: dist/grades).
+ * DIR/grades.csv, DIR/grades.json, DIR/report.html (the class report: lib/tools/grader/classReport.ts)
+ * and DIR/feedback/<student>.md (default DIR: dist/grades).
  *
  *   --timeout S   wall-clock seconds per cell and per exercise's answers (default 120): a cell
  *                 past it is stopped and skipped, and costs only its exercise → status "timeout"
@@ -139,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
     const list = rows(run.grades);
     const students = new Set(run.grades.map((g) => g.student)).size;
     console.log(`grade: ${students} student${students === 1 ? "" : "s"}, ${list.length} rows`);
-    console.log(`grade: wrote ${files.csv}, ${files.json} and ${files.feedback}/`);
+    console.log(`grade: wrote ${files.csv}, ${files.json}, ${files.html} (the class report) and ${files.feedback}/`);
   } catch (err) {
     if (err instanceof CourseError || err instanceof CourseModified || err instanceof GradeError) {
       console.error(`grade: ${err.message}`);

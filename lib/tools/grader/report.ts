@@ -4,6 +4,7 @@
  * feedback/<student>.md per student to hand back. Hidden tests show as "hidden test N",
  * never with their arguments or expected values.
  */
+import { classReportHtml, plotlySource } from "./classReport";
 import * as fs from "fs";
 import * as path from "path";
 import { RestoreReport } from "./restore";
@@ -202,14 +203,16 @@ export function feedbackText(student: string, grades: NotebookGrade[]): string {
   return out.join("\n");
 }
 
-/** Write grades.csv, grades.json and feedback/<student>.md into `outDir`. */
-export function writeReport(outDir: string, grades: NotebookGrade[]): { csv: string; json: string; feedback: string } {
+/** Write grades.csv, grades.json, report.html (the class report) and feedback/<student>.md into `outDir`. */
+export function writeReport(outDir: string, grades: NotebookGrade[]): { csv: string; json: string; html: string; feedback: string } {
   fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const csv = path.join(outDir, "grades.csv");
   const json = path.join(outDir, "grades.json");
   const feedback = path.join(outDir, "feedback");
   fs.writeFileSync(csv, csvText(rows(grades)));
   fs.writeFileSync(json, jsonText(grades));
+  const html = path.join(outDir, "report.html");
+  fs.writeFileSync(html, classReportHtml(grades, plotlySource()));
   fs.rmSync(feedback, { recursive: true, force: true });
   fs.mkdirSync(feedback, { recursive: true });
   const used = new Set<string>();
@@ -219,5 +222,5 @@ export function writeReport(outDir: string, grades: NotebookGrade[]): { csv: str
     used.add(name);
     fs.writeFileSync(path.join(feedback, name), feedbackText(student, grades));
   }
-  return { csv, json, feedback };
+  return { csv, json, html, feedback };
 }

@@ -189,7 +189,7 @@ const QUESTIONS: Question[] = [
     answer: "a",
     why: {
       b: "perplexity is e^loss, not the loss itself.",
-      c: "0.5 is e^−0.69: the probability of the right token, the inverse of the perplexity.",
+      c: "0.5 is e^−0.69: the (geometric-mean) probability of the right token, the inverse of the perplexity.",
       d: "e^1.39 ≈ 4; e^0.69 ≈ 2 — 'choosing among about two tokens'.",
     },
   },
@@ -208,7 +208,7 @@ const QUESTIONS: Question[] = [
     topic: "why the Transformer scaled",
     answer: "d",
     why: {
-      a: "a Transformer block with the same width has about as many parameters as an LSTM layer (chapter 03 counted both).",
+      a: "not far fewer: chapter 03's block with a 2d feed-forward has 8d² + 11d parameters against the LSTM's 8d² + 4d, and the course's 4d feed-forward gives about 12d².",
       b: "attention's cost grows with T² — more arithmetic than an RNN, not less. It wins because that arithmetic runs in parallel.",
       c: "it has non-linearities (softmax, GELU); without them stacking layers would add nothing.",
     },
@@ -228,7 +228,7 @@ const QUESTIONS: Question[] = [
     topic: "the fine-tuning mask",
     answer: "a",
     why: {
-      b: "masking the end token is the bug chapter 07 shows: the model then never learns to stop.",
+      b: "stopping is learned from the end token, which stays in the loss; masking the prompt does not teach it (chapter 07's 'end masked' run shows what does).",
       c: "the prompt's tokens are still read (attention sees them); only their prediction is not trained.",
       d: "memory is the same: the masked positions are computed anyway, they just get no loss.",
     },
@@ -239,7 +239,7 @@ const QUESTIONS: Question[] = [
     answer: "d",
     why: {
       a: "the first token has seen only itself; under the causal mask it knows nothing of the answer.",
-      b: "a mean over positions mixes in early positions that have not read the rest; the course reads the last token.",
+      b: "embeddings have no special size at the end; what is special about the last position is what it has read — everything, under the causal mask.",
       c: "the reward model is a GPT body with a scalar head — the same causal attention, so only the last position has read everything.",
     },
   },
@@ -259,7 +259,7 @@ const QUESTIONS: Question[] = [
     answer: "c",
     why: {
       a: "DPO still needs preference pairs (chosen, rejected) — the same rankings RLHF uses.",
-      b: "DPO keeps a frozen reference π_ref; β measures the log-ratio against it.",
+      b: "DPO keeps a frozen reference π_ref; β scales the log-ratio against it.",
       d: "DPO trains on fixed pairs, like supervised learning: no sampling during training and no reward model.",
     },
   },
@@ -268,7 +268,7 @@ const QUESTIONS: Question[] = [
     topic: "hallucination",
     answer: "a",
     why: {
-      b: "facts never seen are answered at about chance, but the bound is about facts seen exactly once: they show how much of the world the data has seen only once.",
+      b: "never-seen facts cannot be counted in the training data; the theorem uses the share of facts seen exactly once, which (as Good–Turing) estimates how much is missing.",
       c: "more data of the same kind keeps a similar share of once-seen facts; the bound does not vanish.",
       d: "the vocabulary size has nothing to do with it: the argument is about how often facts occur in training.",
     },
@@ -278,7 +278,7 @@ const QUESTIONS: Question[] = [
     topic: "compute",
     answer: "b",
     why: {
-      a: "6 · 10⁶ · 2·10⁷ = 1.2·10¹⁴; 1.2·10⁸ forgets the tokens.",
+      a: "6 · 2·10⁷ = 1.2·10⁸ leaves out the N = 10⁶ parameters; 6·N·D = 1.2·10¹⁴.",
       c: "that is 2·N·D (the forward pass only); training also runs the backward pass (about twice the forward): 6·N·D.",
       d: "N · D alone is 2·10¹³; each token costs about 6 FLOPs per parameter in training.",
     },

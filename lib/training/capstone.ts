@@ -71,7 +71,7 @@ export interface CapstoneScorecard {
   pretraining: { initialLoss: number; valLoss: number; tokensSeen: number; seconds: number };
   fineTuning: { examples: number; exactMatch: number; exactByExposure: Record<ExposureBucket, number | null>; stopRate: number; seconds: number };
   dpo: { pairs: number; before: { polite: number; correct: number; stopped: number; gold: number }; after: { polite: number; correct: number; stopped: number; gold: number }; seconds: number };
-  probe: { facts: number; accuracyByExposure: Record<ExposureBucket, number | null>; neverSeenWrong: number; meanConfidence: number; ece: number; seconds: number };
+  probe: { facts: number; accuracyByExposure: Record<ExposureBucket, number | null>; countByExposure: Record<ExposureBucket, number>; neverSeenWrong: number; meanConfidence: number; ece: number; seconds: number };
   seconds: number;
 }
 
@@ -214,6 +214,7 @@ export async function runCapstone(knobs: Partial<CapstoneKnobs> = {}, options: C
     const probe = {
       facts: results.length,
       accuracyByExposure: byExposure(results.map((r) => ({ mentions: r.probe.fact.mentions, value: r.correct ? 1 : 0 }))),
+      countByExposure: Object.fromEntries(EXPOSURE_BUCKETS.map((b) => [b, results.filter((r) => exposureBucket(r.probe.fact.mentions) === b).length])) as Record<ExposureBucket, number>,
       neverSeenWrong: never.length ? never.filter((r) => !r.correct).length / never.length : NaN,
       meanConfidence: results.reduce((s, r) => s + r.confidence, 0) / results.length,
       ece: expectedCalibrationError(

@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import type { Browser, BrowserContext } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 
 export const root = path.resolve(__dirname, "..");
 export const CHROMIUM = process.env.TINY_LLM_CHROMIUM || "/usr/bin/chromium";
@@ -89,4 +89,15 @@ export function spawnGroup(cmd: string, args: string[], opts: { cwd: string; env
   child.stdout?.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr?.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   return { child, output: () => out };
+}
+
+/** Collect what goes wrong on a page: console errors, page errors, failed requests. */
+export function pageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+  return problems;
 }

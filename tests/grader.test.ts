@@ -22,7 +22,7 @@ import { Cell, cellSource, gradeId, Notebook, notebookText, parseNotebook } from
 import { courseFingerprint } from "../lib/tools/grader/sandbox";
 import { findPython } from "../lib/tools/cli/python";
 import { repoRoot } from "../lib/tools/paths";
-import { browserMissing, launchBrowser, screenshotPath } from "./browser-helpers";
+import { browserMissing, launchBrowser, pageProblems, screenshotPath } from "./browser-helpers";
 
 const REPO = repoRoot();
 const NB = "00-introduction";
@@ -164,12 +164,7 @@ async function openReport(file: string, shot: string): Promise<{ plots: number; 
     const context = await browser.newContext({ viewport: { width: 1300, height: 900 } });
     await context.route(/^https?:/, (route) => route.abort()); // offline: any web request fails the test
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console: ${m.text()}`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+    const problems = pageProblems(page);
     await page.goto(`file://${file}`, { waitUntil: "load" });
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".plot")).every((el) => el.querySelector("svg.main-svg") && el.querySelectorAll("g.trace").length > 0), undefined, { timeout: 60_000 });
     const seen = await page.evaluate(() => ({

@@ -14,7 +14,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { figureBundle, heatmap, lineChart, barChart } from "../lib/notebook/plots";
 import { buildSite, FONT_STACK, rewriteLinks, SiteError } from "../lib/tools/site/build";
-import { browserMissing, freePort, launchBrowser, localContext, screenshotPath } from "./browser-helpers";
+import { browserMissing, freePort, launchBrowser, localContext, pageProblems, screenshotPath } from "./browser-helpers";
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-site-"));
 afterAll(() => fs.rmSync(temp, { recursive: true, force: true }));
@@ -152,12 +152,7 @@ describe.skipIf(why !== null)("the site in a real browser", () => {
     try {
       const context = await localContext(browser);
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error") problems.push(`console: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+      const problems = pageProblems(page);
       const checked = new Map<string, number>();
       for (const file of pages) {
         const url = `${base}/${file}`;

@@ -22,7 +22,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { currentBackend, setupBackend } from "../../backend";
 import { loadInstructions } from "../../datasets";
-import { saveModel } from "../../model";
+import { GPT, saveModel } from "../../model";
+import type { BPETokenizer } from "../../tokenizer";
 import { DPO_RECIPE, STYLE_RECIPE, evaluatePolicy, trainAlignedModel, referenceModel, rlPrompts, trainStyleTunedModel } from "../../align";
 import { loadFacts, loadPreferences } from "../../datasets";
 import { FINETUNE_RECIPE, answerQuestion, instructionExamples, mentionBucket, scoreQuestions, trainFineTunedModel } from "../../train";
@@ -91,7 +92,23 @@ async function main(): Promise<void> {
   model.dispose();
 }
 
-/** STYLE_RECIPE: sft.safetensors → sft-styles.safetensors, with the gold judgement of its samples before and after. */
+/**
+ * Judge a tuned policy's samples at T 0.7 (64 training prompts, the gold rule), save it with
+ * `metadata` plus those rates, and print a JSON summary. Shared by --styles and --dpo.
+ */
+function judgeSaveAndReport(model: GPT, tokenizer: BPETokenizer, file: string, metadata: Record<string, string>, summary: Record<string, unknown>): void {
+  const reference = referenceModel(model);
+  const prompts = rlPrompts(tokenizer, loadPreferences("train").slice(0, 64), loadFacts());
+  const { samples, kl: _kl, ...judged } = evaluatePolicy(model, reference, tokenizer, prompts, { temperature: 0.7, seed: 1 });
+  void _kl; // against itself: always 0
+  reference.dispose();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  saveModel(model, file, { ...metadata, samples_t07: JSON.stringify(judged), backend: currentBackend()?.description ?? "unknown" });
+  console.log(JSON.stringify({ ...summary, samples: judged, examples: samples.slice(0, 4).map((s) => s.text) }, null, 1));
+  model.dispose();
+}
+
+/** STYLE_RECIPE: sft.safetensors → sft-styles.safetensors, with the gold judgement of its samples. */
 async function styleTune(out: string): Promise<void> {
   const started = Date.now();
   const steps = STYLE_RECIPE.knobs.steps;
@@ -101,21 +118,18 @@ async function styleTune(out: string): Promise<void> {
     },
   });
   const seconds = (Date.now() - started) / 1000;
-  const reference = referenceModel(model);
-  const prompts = rlPrompts(tokenizer, loadPreferences("train").slice(0, 64), loadFacts());
-  const { samples, ...judged } = evaluatePolicy(model, reference, tokenizer, prompts, { temperature: 0.7, seed: 1 });
-  reference.dispose();
-  fs.mkdirSync(out, { recursive: true });
-  saveModel(model, path.join(out, STYLE_TUNED_MODEL_FILE), {
-    recipe: JSON.stringify(STYLE_RECIPE),
-    base_sha256: fileHash(datasetsDir("models", STYLE_RECIPE.from)),
-    first_losses: JSON.stringify(run.result.losses.slice(0, STYLE_RECIPE.recordSteps)),
-    samples_t07: JSON.stringify(judged),
-    backend: currentBackend()?.description ?? "unknown",
-    seconds: seconds.toFixed(0),
-  });
-  console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: run.result.steps, finalLoss: run.result.losses[run.result.losses.length - 1], samples: judged, examples: samples.slice(0, 4).map((s) => s.text) }, null, 1));
-  model.dispose();
+  judgeSaveAndReport(
+    model,
+    tokenizer,
+    path.join(out, STYLE_TUNED_MODEL_FILE),
+    {
+      recipe: JSON.stringify(STYLE_RECIPE),
+      base_sha256: fileHash(datasetsDir("models", STYLE_RECIPE.from)),
+      first_losses: JSON.stringify(run.result.losses.slice(0, STYLE_RECIPE.recordSteps)),
+      seconds: seconds.toFixed(0),
+    },
+    { seconds: +seconds.toFixed(0), steps: run.result.steps, finalLoss: run.result.losses[run.result.losses.length - 1] },
+  );
 }
 
 /** DPO_RECIPE: sft-styles.safetensors → dpo.safetensors, with the gold judgement of its samples. */
@@ -127,21 +141,19 @@ async function align(out: string): Promise<void> {
     },
   });
   const seconds = (Date.now() - started) / 1000;
-  const reference = referenceModel(model);
-  const prompts = rlPrompts(tokenizer, loadPreferences("train").slice(0, 64), loadFacts());
-  const { samples, ...judged } = evaluatePolicy(model, reference, tokenizer, prompts, { temperature: 0.7, seed: 1 });
-  reference.dispose();
-  fs.mkdirSync(out, { recursive: true });
-  saveModel(model, path.join(out, ALIGNED_MODEL_FILE), {
-    recipe: JSON.stringify(DPO_RECIPE),
-    base_sha256: fileHash(datasetsDir("models", DPO_RECIPE.from)),
-    first_losses: JSON.stringify(losses.slice(0, DPO_RECIPE.recordSteps)),
-    losses: JSON.stringify(losses),
-    backend: currentBackend()?.description ?? "unknown",
-    seconds: seconds.toFixed(0),
-  });
-  console.log(JSON.stringify({ seconds: +seconds.toFixed(0), steps: losses.length, firstLoss: losses[0], finalLoss: losses[losses.length - 1], samples: judged, examples: samples.slice(0, 4).map((s) => s.text) }, null, 1));
-  model.dispose();
+  judgeSaveAndReport(
+    model,
+    tokenizer,
+    path.join(out, ALIGNED_MODEL_FILE),
+    {
+      recipe: JSON.stringify(DPO_RECIPE),
+      base_sha256: fileHash(datasetsDir("models", DPO_RECIPE.from)),
+      first_losses: JSON.stringify(losses.slice(0, DPO_RECIPE.recordSteps)),
+      losses: JSON.stringify(losses),
+      seconds: seconds.toFixed(0),
+    },
+    { seconds: +seconds.toFixed(0), steps: losses.length, firstLoss: losses[0], finalLoss: losses[losses.length - 1] },
+  );
 }
 
 if (require.main === module) {

@@ -22,6 +22,7 @@ import {
   pairwiseAccuracy,
   rankByLabelRule,
   referenceModel,
+  responseLogProbs,
   rlooAdvantages,
   rlooTask,
   textPairs,
@@ -136,8 +137,57 @@ describe("batched sampling and the RL task", () => {
       expect(rows[2 * i]).toEqual(one);
       expect(rows[2 * i + 1]).toEqual(one);
     });
+    // A stop token: the rows that write it leave the batch (and the cache); the others go on exactly as alone.
+    const three = [[1, 1, 1], [5, 9, 2], [11, 3, 7]];
+    const alone = three.map((p) => generate(model, p, { maxNewTokens: 6, greedy: true }).newTokens);
+    const stop = alone[0][1];
+    const tensors = tf.memory().numTensors;
+    const stopped = generateSamples(model, three, 1, { maxNewTokens: 6, greedy: true, stopTokens: [stop] });
+    expect(tf.memory().numTensors).toBe(tensors);
+    alone.forEach((one, i) => expect(stopped[i]).toEqual(one.indexOf(stop) >= 0 ? one.slice(0, one.indexOf(stop) + 1) : one));
+    expect(stopped[0].length).toBeLessThan(6); // row 0 stopped early …
+    expect(stopped.slice(1).filter((r) => r.length > stopped[0].length).length).toBe(2); // … and both others went on
     expect(() => generateSamples(model, [[1, 2], [3]], 2, { maxNewTokens: 2 })).toThrow(/same length/);
     expect(() => generateSamples(model, [1, 2], 2, { maxNewTokens: 20 })).toThrow(/Lower maxNewTokens/);
+    model.dispose();
+  });
+
+  it("responseLogProbs scores a repeated example once and gives every copy the value it gets alone; no tensors leak", () => {
+    const model = new GPT(tiny, { seed: 5 });
+    const a = { prompt: [1, 2, 3], response: [4, 5] };
+    const b = { prompt: [1, 2], response: [6, 7, 8] };
+    const c = { prompt: [3], response: [4] };
+    const tensors = tf.memory().numTensors;
+    const alone = [a, b, c].map((e) => responseLogProbs(model, [e])[0]);
+    const rows: number[] = [];
+    const score = model.sequenceLogProbs.bind(model);
+    model.sequenceLogProbs = (ids, targets, options) => (rows.push(options?.shape?.[0] ?? -1), score(ids, targets, options));
+    const mixed = responseLogProbs(model, [a, b, a, c, b, a], { batchSize: 2 });
+    expect(rows).toEqual([2, 1]); // three unique examples in batches of two
+    expect(tf.memory().numTensors).toBe(tensors);
+    [alone[0], alone[1], alone[0], alone[2], alone[1], alone[0]].forEach((v, i) => expect(mixed[i]).toBeCloseTo(v, 5));
+    expect(mixed[0]).toBe(mixed[2]);
+    expect(new Set(mixed).size).toBe(3);
+    model.dispose();
+  });
+
+  it("KVCache.keepRows keeps the chosen sequences: the next step's logits equal a full forward pass of those rows", () => {
+    const model = new GPT(tiny, { seed: 3 });
+    const seqs = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 0]];
+    const cache = model.createCache();
+    tf.dispose(model.forward(seqs.map((s) => s.slice(0, 3)), { cache }).logits);
+    const tensors = tf.memory().numTensors;
+    cache.keepRows([2, 0]);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(cache.batch).toBe(2);
+    const step = model.forward([[seqs[2][3]], [seqs[0][3]]], { cache }).logits; // (2, 1, V)
+    const full = model.forward([seqs[2], seqs[0]]).logits; // (2, 4, V)
+    const last = tf.slice(full, [0, 3, 0], [2, 1, tiny.vocabSize]);
+    const a = step.dataSync(), b = last.dataSync();
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 4));
+    expect(() => cache.keepRows([2])).toThrow(/indices of the 2 cached sequences/);
+    tf.dispose([step, full, last]);
+    cache.dispose();
     model.dispose();
   });
 

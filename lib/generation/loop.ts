@@ -150,8 +150,6 @@ export interface SamplesOptions extends SampleOptions {
   stopTokens?: number[];
   /** The generator to sample with (default: lib/random's global one). */
   random?: Rng;
-  /** Fed to rows that have stopped while the others go on (their output is ignored; default 0). */
-  padId?: number;
 }
 
 /**
@@ -160,8 +158,9 @@ export interface SamplesOptions extends SampleOptions {
  * cost of about one generation. The prompts must have the same number of tokens (the
  * cache has no padding). Every row sees the logits a batch of one would give (the rows
  * draw from one generator in turn, so a row is not what `generate` writes with the same
- * seed). Returns, prompt by prompt, `count` rows of new tokens, each with its stop token
- * if it stopped.
+ * seed). A row that writes a stop token leaves the batch, so the later steps cost only
+ * the rows still writing. Returns, prompt by prompt, `count` rows of new tokens, each
+ * with its stop token if it stopped.
  */
 export function generateSamples(model: GPT, prompts: number[] | number[][], count: number, options: SamplesOptions): number[][] {
   const list = (prompts.length > 0 && Array.isArray(prompts[0]) ? prompts : [prompts]) as number[][];
@@ -184,25 +183,25 @@ export function generateSamples(model: GPT, prompts: number[] | number[][], coun
   const done = new Array<boolean>(N).fill(false);
   const cache = model.createCache();
   try {
-    let input: number[][] = rows.map((_, r) => list[Math.floor(r / count)]);
+    let live = rows.map((_, r) => r); // the rows still writing, in batch order
+    let input: number[][] = live.map((r) => list[Math.floor(r / count)]);
     for (let i = 0; i < options.maxNewTokens; i++) {
       const { logits } = model.forward(input, { cache });
       const T = logits.shape[1];
-      const last = tf.slice(logits, [0, T - 1, 0], [N, 1, V]); // (N, 1, V)
+      const last = tf.slice(logits, [0, T - 1, 0], [live.length, 1, V]); // (rows still writing, 1, V)
       const values = last.dataSync() as Float32Array;
       tf.dispose([logits, last]);
-      input = [];
-      for (let r = 0; r < N; r++) {
-        if (done[r]) {
-          input.push([options.padId ?? 0]);
-          continue;
-        }
-        const next = sampleToken(values.subarray(r * V, (r + 1) * V), options, random);
+      live.forEach((r, b) => {
+        const next = sampleToken(values.subarray(b * V, (b + 1) * V), options, random);
         rows[r].push(next);
         if (options.stopTokens?.includes(next)) done[r] = true;
-        input.push([next]);
-      }
-      if (done.every(Boolean)) break;
+      });
+      const still = live.map((r, b) => [r, b]).filter(([r]) => !done[r]);
+      if (still.length === 0) break;
+      // Rows that stopped leave the batch (and the cache): later steps compute only the others.
+      if (still.length < live.length) cache.keepRows(still.map(([, b]) => b));
+      live = still.map(([r]) => r);
+      input = live.map((r) => [rows[r][rows[r].length - 1]]);
     }
   } finally {
     cache.dispose();

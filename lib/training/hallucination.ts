@@ -380,7 +380,7 @@ export function selfConsistency(
   return probes.map((p, i) => {
     const stop = p.mode === "question" ? [SFT_TOKENS.end] : undefined;
     const max = options.maxNewTokens ?? Math.max(...p.candidates.map((c) => c.length)) + 2;
-    const rows = generateSamples(model, p.prompt, options.samples, { maxNewTokens: max, temperature: options.temperature ?? 1, stopTokens: stop, random: random, padId: SFT_TOKENS.pad });
+    const rows = generateSamples(model, p.prompt, options.samples, { maxNewTokens: max, temperature: options.temperature ?? 1, stopTokens: stop, random: random });
     const ref = options.reference ? options.reference[i] : -2;
     const stated = rows.map((r) => statedValue(tokenizer.decode(r.filter((t) => t !== SFT_TOKENS.end)).split("\n")[0], p.fact, p.lang));
     return stated.filter((v) => v === ref).length / rows.length;

@@ -185,17 +185,33 @@ export function referenceModel(model: GPT): GPT {
   return ref;
 }
 
-/** log π(response | prompt) of each example under `model`, in batches, as plain numbers (no gradients). */
+/**
+ * log π(response | prompt) of each example under `model`, in batches, as plain numbers (no
+ * gradients). An example that occurs more than once is scored once (a ranking's six pairs
+ * share its four answers, so scoring pairs this way costs a third as much).
+ */
 export function responseLogProbs(model: GPT, examples: PromptResponse[], options: { batchSize?: number } = {}): number[] {
-  const out: number[] = [];
   const bs = options.batchSize ?? 64;
-  for (let i = 0; i < examples.length; i += bs) {
-    const b = promptResponseBatch(examples.slice(i, i + bs), { padId: SFT_TOKENS.pad });
+  const slot = new Map<string, number>(); // example → its index among the unique ones
+  const unique: PromptResponse[] = [];
+  const which = examples.map((e) => {
+    const key = `${e.prompt.join(",")}|${e.response.join(",")}`;
+    let i = slot.get(key);
+    if (i === undefined) {
+      i = unique.length;
+      slot.set(key, i);
+      unique.push(e);
+    }
+    return i;
+  });
+  const scored: number[] = [];
+  for (let i = 0; i < unique.length; i += bs) {
+    const b = promptResponseBatch(unique.slice(i, i + bs), { padId: SFT_TOKENS.pad });
     const lp = model.sequenceLogProbs(b.ids, b.targets, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask });
-    out.push(...Array.from(lp.dataSync()));
+    scored.push(...Array.from(lp.dataSync()));
     lp.dispose();
   }
-  return out;
+  return which.map((i) => scored[i]);
 }
 
 // ---------------------------------------------------------------- RL: RLOO with a KL penalty
@@ -274,7 +290,7 @@ export function sampleAnswers(policy: GPT, tokenizer: TextTokenizer, prompts: RL
   prompts.forEach((p, i) => byLength.set(p.ids.length, [...(byLength.get(p.ids.length) ?? []), i]));
   const answers: number[][][] = new Array(prompts.length);
   for (const group of byLength.values()) {
-    const rows = generateSamples(policy, group.map((i) => prompts[i].ids), knobs.samplesPerPrompt, { maxNewTokens: knobs.maxNewTokens, temperature: knobs.temperature ?? 1, stopTokens: [SFT_TOKENS.end], padId: SFT_TOKENS.pad, random });
+    const rows = generateSamples(policy, group.map((i) => prompts[i].ids), knobs.samplesPerPrompt, { maxNewTokens: knobs.maxNewTokens, temperature: knobs.temperature ?? 1, stopTokens: [SFT_TOKENS.end], random });
     group.forEach((i, g) => (answers[i] = rows.slice(g * knobs.samplesPerPrompt, (g + 1) * knobs.samplesPerPrompt)));
   }
   return prompts.flatMap((prompt, i) =>

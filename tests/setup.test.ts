@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, describe, expect, it } from "vitest";
 import { kernelSpec, KERNEL_NAME, projectJupyterDir } from "../lib/tools/cli/kernel";
-import { APT_PACKAGES, findPython, indexReachable, planInstall, probePython, REQUIREMENTS_FILE } from "../lib/tools/cli/python";
+import { APT_PACKAGES, findPython, indexReachable, NBGRADER_REQUIREMENTS_FILE, nbgraderPin, planInstall, probePython, REQUIREMENTS_FILE } from "../lib/tools/cli/python";
 
 const root = path.resolve(__dirname, "..");
 const tsNode = path.join(root, "node_modules", "ts-node", "dist", "bin.js");
@@ -172,6 +172,19 @@ describe("installing Jupyter when no Python has it", () => {
     if (plan.kind !== "venv") return;
     expect(plan.commands[0]).toEqual(["/usr/bin/python3", "-m", "venv", path.join("/course", ".venv")]);
     expect(plan.commands[1]).toEqual(expect.arrayContaining(["-m", "pip", "install", "-r", path.join("/course", REQUIREMENTS_FILE)]));
+    expect(plan.commands[1].slice(-2)).toEqual(["-r", path.join("/course", NBGRADER_REQUIREMENTS_FILE)]);
+  });
+
+  it("pins nbgrader in a file of its own, on top of the Jupyter pins and changing none of them", () => {
+    const text = fs.readFileSync(path.join(root, NBGRADER_REQUIREMENTS_FILE), "utf8");
+    const lines = text.split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+    expect(lines[0]).toBe("-c requirements-jupyter.txt");
+    for (const line of lines.slice(1)) expect(line, "every requirement is pinned with ==").toMatch(/^[A-Za-z0-9_.-]+==[\w.]+$/);
+    expect(nbgraderPin(root)).toMatch(/^\d+\.\d+\.\d+$/);
+    const jupyter = new Set(
+      fs.readFileSync(path.join(root, REQUIREMENTS_FILE), "utf8").split("\n").filter((l) => l.includes("==")).map((l) => l.split("==")[0].toLowerCase()),
+    );
+    expect(lines.slice(1).map((l) => l.split("==")[0]).filter((n) => jupyter.has(n.toLowerCase()))).toEqual([]);
   });
 
   it("installs pinned versions: the lock file pins JupyterLab, nbclient, nbconvert and plotly exactly", () => {

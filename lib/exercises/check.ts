@@ -125,7 +125,20 @@ export interface CheckOptions {
   quiet?: boolean;
 }
 
-/** Check the learner's `fn` against exercise `id`; shows the result and returns it. */
+/**
+ * True while nbgrader runs the notebook (`nbgrader autograde` or `validate` set NBGRADER_EXECUTION).
+ * nbgrader scores a grade cell 0 when its output holds an error or a stderr stream, so a failed
+ * check then also writes its text to stderr. It does not throw: tslab refuses every request for
+ * 200 ms after a failed cell, which would skip the next cell (see lib/tools/grader/tslab_nbgrader.py).
+ */
+function nbgraderRunning(): boolean {
+  return typeof process !== "undefined" && !!process.env && !!process.env.NBGRADER_EXECUTION;
+}
+
+/**
+ * Check the learner's `fn` against exercise `id`; shows the result and returns it.
+ * Under nbgrader a failure is also written to stderr (see nbgraderRunning).
+ */
 export async function check(id: string, fn: unknown, options: CheckOptions = {}): Promise<CheckResult> {
   const exercise = findExercise(id);
   if (typeof fn !== "function") {
@@ -136,6 +149,7 @@ export async function check(id: string, fn: unknown, options: CheckOptions = {})
   const answers = await collectAnswers(cases, fn as (...args: never[]) => unknown);
   const result = scoreAnswers(exercise, cases, answers, inputs);
   if (!options.quiet) showHtml(resultHtml(result), formatResult(result));
+  if (!result.passed && nbgraderRunning()) process.stderr.write(`${formatResult(result)}\n`);
   for (const l of listeners) l(result);
   return quietInKernel(result);
 }

@@ -23,6 +23,8 @@ export interface PythonInfo {
   jupyterClient?: string;
   jupyterlab?: string;
   notebook?: string;
+  /** nbgrader's version, if installed (npm run nbgrader). */
+  nbgrader?: string;
   /** The user's Jupyter data dir as this Python's jupyter_core sees it (honours JUPYTER_DATA_DIR). */
   dataDir?: string;
   /** Why it cannot run notebooks (missing modules), if so. */
@@ -33,6 +35,8 @@ export interface PythonInfo {
 export const PIP_PACKAGES = ["jupyterlab", "nbclient", "nbconvert", "plotly"];
 /** The pinned requirements of the pip route, relative to the checkout. */
 export const REQUIREMENTS_FILE = "lib/tools/cli/requirements-jupyter.txt";
+/** nbgrader and what it adds to the pins above (npm run nbgrader), relative to the checkout. */
+export const NBGRADER_REQUIREMENTS_FILE = "lib/tools/cli/requirements-nbgrader.txt";
 /** A tiny pinned package (from the lock file) that `pip download` fetches to see whether an index answers. */
 export const PROBE_PACKAGE = "webencodings==0.6.1";
 export const APT_PACKAGES = ["jupyter-notebook", "jupyter-nbconvert", "python3-nbclient"];
@@ -60,7 +64,7 @@ def version(mod, dist):
         return v(dist)
     except Exception:
         return "?"
-for key, mod in (("jupyterlab", "jupyterlab"), ("notebook", "notebook")):
+for key, mod in (("jupyterlab", "jupyterlab"), ("notebook", "notebook"), ("nbgrader", "nbgrader")):
     got = version(mod, mod)
     if got:
         r[key] = got
@@ -165,7 +169,7 @@ export function planInstall(f: InstallFacts): InstallPlan {
       kind: "venv",
       commands: [
         [f.venvBase, "-m", "venv", path.join(f.root, ".venv")],
-        [path.join(f.root, venv), "-m", "pip", "install", "--disable-pip-version-check", "-r", path.join(f.root, REQUIREMENTS_FILE)],
+        [path.join(f.root, venv), "-m", "pip", "install", "--disable-pip-version-check", "-r", path.join(f.root, REQUIREMENTS_FILE), "-r", path.join(f.root, NBGRADER_REQUIREMENTS_FILE)],
       ],
     };
   }
@@ -287,4 +291,45 @@ export function installJupyter(root: string, search: FindResult, log: (line: str
     runShown(plan.commands[0], log, env);
   }
   log(`installed ${APT_PACKAGES.join(" ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** The nbgrader version the course pins (requirements-nbgrader.txt). */
+export function nbgraderPin(root: string): string {
+  const text = fs.readFileSync(path.join(root, NBGRADER_REQUIREMENTS_FILE), "utf8");
+  const m = text.match(/^nbgrader==([\w.]+)\s*$/m);
+  if (!m) throw new SetupError(`${NBGRADER_REQUIREMENTS_FILE} has no line nbgrader==<version>`);
+  return m[1];
+}
+
+/** The pip command that installs the pinned nbgrader into `python`. */
+export function nbgraderInstallCommand(root: string, python: string): string[] {
+  return [python, "-m", "pip", "install", "--disable-pip-version-check", "-r", path.join(root, NBGRADER_REQUIREMENTS_FILE)];
+}
+
+/**
+ * Make sure the course's .venv has the pinned nbgrader (for `npm run nbgrader` and its test).
+ * Installs it only into this checkout's .venv (never into a Python of the user's own); elsewhere,
+ * or when pip fails (no index), it says what to run and goes on: nbgrader is optional for the course.
+ * Returns what changed, or null.
+ */
+export function ensureNbgrader(root: string, python: PythonInfo, log: (line: string) => void, info: (line: string) => void): string | null {
+  const pin = nbgraderPin(root);
+  if (python.nbgrader === pin) {
+    info(`nbgrader ${pin}: installed`);
+    return null;
+  }
+  const cmd = nbgraderInstallCommand(root, python.executable);
+  const have = python.nbgrader ? `nbgrader ${python.nbgrader} (the course pins ${pin})` : "no nbgrader";
+  if (!path.resolve(python.executable).startsWith(path.join(root, ".venv") + path.sep)) {
+    info(`nbgrader: ${python.executable} has ${have}; npm run nbgrader needs it: ${cmd.join(" ")}`);
+    return null;
+  }
+  log(`.venv has ${have}: installing nbgrader ${pin} from ${NBGRADER_REQUIREMENTS_FILE}`);
+  try {
+    runShown(cmd, log);
+  } catch (err) {
+    log(`warning: could not install nbgrader (${(err as Error).message}); everything but npm run nbgrader works without it. Later: ${cmd.join(" ")}`);
+    return null;
+  }
+  return `installed nbgrader ${pin} into .venv`;
 }

@@ -7,6 +7,8 @@
  *     dangling, or a plain file left by a checkout without symlink support);
  *  3. a Python with Jupyter (nbclient; for `npm start` also JupyterLab or Notebook) —
  *     installed into .venv with pip, or from Debian packages as root, when none is found;
+ *     3b. the pinned nbgrader (requirements-nbgrader.txt) in .venv, for `npm run nbgrader`
+ *     (added to an existing .venv that lacks it; never installed into a Python of the user's own);
  *  4. the `tiny-llm-ts` kernel registered for this checkout (see kernel.ts).
  *
  * Options: --root DIR (another checkout; used by tests), --serve (require a Jupyter server too),
@@ -17,7 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { repoRoot } from "../paths";
 import { courseEnv, kernelSpec, KERNEL_NAME, registerProjectKernel, registerUserKernel, tslabBin } from "./kernel";
-import { findPython, installJupyter, PythonInfo, PythonNeed, SetupError, shortcoming } from "./python";
+import { ensureNbgrader, findPython, nbgraderPin, installJupyter, PythonInfo, PythonNeed, SetupError, shortcoming } from "./python";
 
 export { SetupError } from "./python";
 
@@ -131,6 +133,13 @@ export function setup(opts: SetupOptions = {}): SetupResult {
   }
   const why = shortcoming(python, need);
   if (why) throw new SetupError(`${python.executable}: ${why}`); // cannot happen: findPython checked
+
+  // 3b. nbgrader (optional, for teachers: npm run nbgrader), pinned, into .venv only.
+  const nbgraderChange = ensureNbgrader(root, python, log, info);
+  if (nbgraderChange) {
+    change(nbgraderChange);
+    python.nbgrader = nbgraderPin(root);
+  }
 
   // 4. Kernel registrations.
   const spec = kernelSpec(root);

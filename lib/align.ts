@@ -26,6 +26,7 @@ export {
   pairwiseAccuracy,
   referenceModel,
   responseLogProbs,
+  lengthSortedBatches,
   klPenalisedReward,
   rlooAdvantages,
   rlPrompts,
@@ -43,4 +44,4 @@ export {
   pairLogProbs,
   dpoTask,
 } from "./training/rlhf";
-export type { RLPrompt, RLSample, RewardFn, SamplingKnobs, RLKnobs, RLStepLog, PolicyEvaluation, DPOStepLog, JudgeFeatures } from "./training/rlhf";
+export type { RLPrompt, RLSample, RewardFn, SamplingKnobs, RLKnobs, RLStepLog, PolicyEvaluation, DPOStepLog, DPOTaskOptions, JudgeFeatures } from "./training/rlhf";

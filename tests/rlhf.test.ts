@@ -23,6 +23,7 @@ import {
   rankByLabelRule,
   referenceModel,
   responseLogProbs,
+  lengthSortedBatches,
   rlooAdvantages,
   rlooTask,
   textPairs,
@@ -171,6 +172,14 @@ describe("batched sampling and the RL task", () => {
     model.dispose();
   });
 
+  it("lengthSortedBatches: every index once, shortest first, at most batchSize per batch", () => {
+    const ex = [5, 1, 3, 1, 4, 2, 6].map((n) => ({ prompt: [1], response: Array.from({ length: n }, () => 2) }));
+    const batches = lengthSortedBatches(ex, 3);
+    expect(batches.map((b) => b.length)).toEqual([3, 3, 1]);
+    expect(batches.flat().sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(batches.flat().map((i) => ex[i].response.length)).toEqual([1, 1, 2, 3, 4, 5, 6]);
+  });
+
   it("KVCache.keepRows keeps the chosen sequences: the next step's logits equal a full forward pass of those rows", () => {
     const model = new GPT(tiny, { seed: 3 });
     const seqs = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 0]];
@@ -228,6 +237,34 @@ describe("batched sampling and the RL task", () => {
     expect(task.log[19].loss).toBeLessThan(Math.log(2));
     expect(task.log[19].accuracy).toBe(1);
     policy.dispose();
+    reference.dispose();
+  });
+
+  it("a shared referenceCache: a second run with the same seed computes no reference log-probs and logs the same numbers", async () => {
+    const start = new GPT(tiny, { seed: 8 });
+    const reference = referenceModel(start);
+    const pairs: PreferencePair[] = [3, 4, 5, 6].map((q) => ({ prompt: [q, 2], chosen: [9, 1], rejected: [10, q, 1] }));
+    let refCalls = 0;
+    const score = reference.sequenceLogProbs.bind(reference);
+    reference.sequenceLogProbs = (ids, targets, options) => (refCalls++, score(ids, targets, options));
+    const cache = new Map<string, { chosen: Float32Array; rejected: Float32Array }>();
+    const run = async () => {
+      const policy = start.clone();
+      const task = dpoTask(policy, reference, pairs, { padId: 0, beta: 0.1, batchSize: 2, referenceCache: cache });
+      await train(task, { steps: 6, lr: 3e-3, seed: 5 });
+      policy.dispose();
+      return task.log;
+    };
+    const first = await run();
+    const callsFirst = refCalls;
+    expect(callsFirst).toBe(cache.size);
+    expect(callsFirst).toBeGreaterThan(0);
+    const tensors = tf.memory().numTensors;
+    const second = await run();
+    expect(refCalls).toBe(callsFirst);
+    expect(second).toEqual(first);
+    expect(tf.memory().numTensors).toBe(tensors);
+    start.dispose();
     reference.dispose();
   });
 });

@@ -134,6 +134,14 @@ describe("clone and freeze", () => {
       else if (n.endsWith(".weight") && !n.includes("ln_")) expect(bytes(v), n).not.toBe(snapshot.get(n));
     }
     expect(() => model.freeze(["h.9.nope"])).toThrow(/no weight named "h.9.nope"/);
+    model.unfreeze();
+    // trainOnlyLastBlocks(1): exactly the last block and the final LayerNorm train
+    const frozenBelow = model.trainOnlyLastBlocks(1);
+    const last = `h.${tiny.nLayers - 1}.`;
+    expect(model.params.names().filter((n) => !frozenBelow.includes(n)).every((n) => n.startsWith(last) || n.startsWith("ln_f"))).toBe(true);
+    expect(frozenBelow.some((n) => n.startsWith("h.0."))).toBe(true);
+    expect(frozenBelow).toContain("wte.weight");
+    expect(() => model.trainOnlyLastBlocks(tiny.nLayers + 1)).toThrow(/blocks must be a whole number from 1 to nLayers/);
     model.freeze();
     await expect(train(nextTokenTask(model, { train: data }, { length: 8 }), { steps: 1 })).rejects.toThrow(/no parameters to update — is everything frozen\?/);
     model.dispose();

@@ -65,6 +65,19 @@ export class GPT extends TransformerModel<GPTConfig> {
     return new GPT(config, { seed: 0 }) as this;
   }
 
+  /**
+   * Freeze everything except the last `blocks` Transformer blocks and the final LayerNorm
+   * (the embeddings, which the output layer shares, stay frozen): the lower blocks keep
+   * what pre-training put there, and a step costs less (no backward pass below the
+   * trained blocks). Returns the names frozen; `unfreeze()` undoes it.
+   */
+  trainOnlyLastBlocks(blocks: number): string[] {
+    const L = this.config.nLayers;
+    if (!(Number.isInteger(blocks) && blocks >= 1 && blocks <= L)) throw new Error(`trainOnlyLastBlocks: blocks must be a whole number from 1 to nLayers (${L}), got ${blocks}.`);
+    const trained = Array.from({ length: blocks }, (_, i) => `h.${L - 1 - i}.`);
+    return this.freeze((name) => !(name.startsWith("ln_f") || trained.some((p) => name.startsWith(p))));
+  }
+
   /** An empty KV cache for incremental decoding (see kvCache.ts). */
   createCache(): KVCache {
     return new KVCache(this.config.nLayers);

@@ -3,19 +3,26 @@
  *
  * `setupBackend()` picks the fastest backend this Node can run:
  *   1. `tensorflow` — the native backend, only if the user installed @tensorflow/tfjs-node;
- *   2. `wasm` — WebAssembly with SIMD (the course default: 4–9× the cpu backend);
+ *   2. `wasm` — WebAssembly with SIMD (the course default: 4–9× the cpu backend), on every
+ *      core: tfjs's threaded build, made to run under Node in backend/wasmThreads.ts
+ *      (`threads`, or TINY_LLM_THREADS=1 for one thread; same numbers either way);
  *   3. `cpu` — pure JavaScript, always available.
  * It silences tfjs's console banner and reports what it chose.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { prepareWasmThreads, wasmThreadsInUse, wasmThreadsUnavailableReason } from "./backend/wasmThreads";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 
 export interface BackendInfo {
   name: BackendName;
   simd: boolean;
-  /** Human-readable one-liner, e.g. "tfjs 4.22.0 on wasm (SIMD)". */
+  /** Threads the backend computes on (wasm: XNNPACK's thread pool; 1 for cpu). */
+  threads: number;
+  /** Why fewer threads run than were asked for, if they do. */
+  threadsNote?: string;
+  /** Human-readable one-liner, e.g. "tfjs 4.22.0 on wasm (SIMD, 2 threads)". */
   description: string;
 }
 
@@ -24,6 +31,25 @@ export interface BackendOptions {
   backend?: BackendName;
   /** Print the chosen backend (default true). */
   verbose?: boolean;
+  /**
+   * Threads for the wasm backend (also settable with the env var TINY_LLM_THREADS; default: the
+   * machine's cores, at most 4). Fixed once the backend has started in a process.
+   */
+  threads?: number;
+}
+
+/** The thread count asked for: the option, else TINY_LLM_THREADS, else the cores (at most 4). */
+export function requestedThreads(option?: number): number {
+  const env = process.env.TINY_LLM_THREADS;
+  const value = option ?? (env !== undefined && env !== "" ? Number(env) : undefined);
+  if (value === undefined) {
+    const os = require("os") as { availableParallelism?: () => number; cpus: () => unknown[] };
+    return Math.max(1, Math.min(4, os.availableParallelism ? os.availableParallelism() : os.cpus().length));
+  }
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`threads must be a whole number ≥ 1, got ${option ?? `TINY_LLM_THREADS=${env}`}. Use e.g. TINY_LLM_THREADS=1 (one thread) or leave it unset (every core).`);
+  }
+  return value;
 }
 
 let chosen: BackendInfo | null = null;
@@ -35,6 +61,25 @@ function hasNativeBackend(): boolean {
   } catch {
     return false;
   }
+}
+
+/** Start the wasm backend on `threads` threads, falling back to one thread if that fails. */
+async function startWasm(threads: number): Promise<{ ok: boolean; note?: string }> {
+  const unavailable = threads > 1 ? wasmThreadsUnavailableReason() : null;
+  if (threads > 1 && !unavailable) {
+    const restore = prepareWasmThreads(threads);
+    let ok = false;
+    try {
+      ok = await tryBackend("wasm");
+    } finally {
+      restore();
+    }
+    if (ok) return { ok };
+    // a failed start leaves the factory registered: the next setBackend calls it again
+  }
+  prepareWasmThreads(1);
+  const ok = await tryBackend("wasm");
+  return { ok, note: threads > 1 ? `one thread: ${unavailable ?? "the threaded build did not start"}` : undefined };
 }
 
 async function tryBackend(name: BackendName): Promise<boolean> {
@@ -79,6 +124,9 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
   const forced = options.backend ?? (process.env.TINY_LLM_BACKEND as BackendName | undefined);
   const verbose = options.verbose ?? true;
   if (chosen && (!forced || forced === chosen.name) && tf.getBackend() === chosen.name) {
+    if (options.threads !== undefined && chosen.name === "wasm" && options.threads !== chosen.threads && !chosen.threadsNote) {
+      throw new Error(`The wasm backend already runs on ${chosen.threads} thread(s) in this process; the count is fixed when it starts. Restart the kernel (Kernel → Restart) and call setupBackend({ threads: ${options.threads} }) first, or set TINY_LLM_THREADS=${options.threads}.`);
+    }
     return chosen;
   }
   tf.enableProdMode(); // silences the "install tfjs-node" banner and debug checks
@@ -87,16 +135,21 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
     throw new Error(`Unknown backend "${forced}". Use one of: ${valid.join(", ")} (check TINY_LLM_BACKEND).`);
   }
   const order: BackendName[] = forced ? [forced] : hasNativeBackend() ? valid : ["wasm", "cpu"];
+  const threads = requestedThreads(options.threads);
   for (const name of order) {
-    const started = await keepingProcessHandlers(() => tryBackend(name));
+    let note: string | undefined;
+    const started = await keepingProcessHandlers(async () => {
+      if (name !== "wasm") return tryBackend(name);
+      const r = await startWasm(threads);
+      note = r.note;
+      return r.ok;
+    });
     if (started) {
       const simd = name === "wasm" ? tf.env().getBool("WASM_HAS_SIMD_SUPPORT") : false;
-      chosen = {
-        name,
-        simd,
-        description: `tfjs ${tf.version.tfjs} on ${name}${name === "wasm" ? (simd ? " (SIMD)" : " (no SIMD)") : ""}`,
-      };
-      if (verbose) console.log(`Backend: ${chosen.description}`);
+      const inUse = name === "wasm" ? wasmThreadsInUse() : name === "cpu" ? 1 : threads;
+      const how = name === "wasm" ? ` (${simd ? "SIMD" : "no SIMD"}, ${inUse} thread${inUse === 1 ? "" : "s"})` : "";
+      chosen = { name, simd, threads: inUse, threadsNote: note, description: `tfjs ${tf.version.tfjs} on ${name}${how}` };
+      if (verbose) console.log(`Backend: ${chosen.description}${note ? ` — ${note}` : ""}`);
       return chosen;
     }
   }

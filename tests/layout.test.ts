@@ -13,7 +13,7 @@ const lib = path.join(root, "lib");
 /** The entry file of each area a notebook may import (lib/<entry>.ts). */
 const ENTRIES = ["backend", "random", "tokenizer", "model", "train", "generate", "align", "eval", "datasets", "notebook"];
 /** Folders of lib/: each area's implementation files, the exercise definitions, and the tooling. */
-const FOLDERS = ["tokenizer", "model", "training", "generation", "notebook", "exercises", "tools"];
+const FOLDERS = ["backend", "tokenizer", "model", "training", "generation", "notebook", "exercises", "tools"];
 
 function notebookImports(): { notebook: string; cell: number; spec: string }[] {
   const out: { notebook: string; cell: number; spec: string }[] = [];

@@ -3,10 +3,18 @@
  *
  * Training speed of the `bench-small` config (pre-LN GPT, vocab 65, context 64,
  * dModel 128, 4 heads, 2 layers, FFN 4×, GELU, batch 16, Adam, no dropout) on
- * the course's backend. Figures (one JSON line each):
+ * the course's backend, on every core (setupBackend's default) and on one thread
+ * (a second process: the thread count is fixed when the backend starts; `--threads=N`
+ * runs only N). Figures (one JSON line each):
  *  - train-step:   median ms per training step (forward, backward, Adam) and
  *                  tokens/s — measured in two blocks, before and after the
  *                  PyTorch run, the better block reported (the machines are shared);
+ *                  one line per thread count;
+ *  - threads:      the speed-up of every core over one thread, whether the two runs'
+ *                  losses are bit-identical, and both against PyTorch;
+ *  - data-parallel-bound: the route not taken — one process per core, each a
+ *                  one-thread step on its share of the batch, all at once: the
+ *                  fastest a data-parallel step could be (no gradient exchange counted);
  *  - matmul-limit: the same step's matMul calls (same shapes, same count)
  *                  replayed alone: the time a step would take if everything but
  *                  the matMuls were free;
@@ -29,9 +37,11 @@ import { installFastSlice, originalWasmKernel, transpose2d } from "../../model/f
 import { Rng } from "../../random";
 import { Trainer, sampleBatch } from "../../train";
 import { median } from "../../notebook/timing";
-import { Emit, benchCount } from "../cli/bench";
+import { Emit, benchCount, benchOption } from "../cli/bench";
+import { spawn } from "child_process";
+import * as path from "path";
 
-const BATCH = 16;
+const DEFAULT_BATCH = 16;
 
 /** Time `steps` calls of fn after `warmup` calls; returns per-call milliseconds. */
 function timeSteps(fn: () => void, steps: number, warmup = 3): number[] {
@@ -203,9 +213,30 @@ function levers(emit: Emit): void {
   tf.dispose([x, h, dy384, w384, wte, wfc, bfc, q, kT]);
 }
 
+/** The train-step figure of a one-thread run of this benchmark, in a process of its own. */
+function oneThreadRun(steps: number, batch: number): Promise<{ ms_per_step: number; losses: number[] }> {
+  const cli = path.join(__dirname, "..", "cli", "bench.ts");
+  const args = [require.resolve("ts-node/dist/bin"), "--transpile-only", cli, "train", "--threads=1", `--steps=${steps}`, `--batch=${batch}`, "--no-torch", "--no-baseline", "--no-levers", "--no-matmul"];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, TINY_LLM_THREADS: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("error", reject);
+    child.on("close", () => {
+      const line = out.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).find((j) => j.figure === "train-step");
+      if (!line) reject(new Error(`the one-thread run failed: ${err.trim().split("\n").slice(-3).join(" ")}`));
+      else resolve({ ms_per_step: line.ms_per_step as number, losses: line.first_losses as number[] });
+    });
+  });
+}
+
 export async function bench(emit: Emit, args: string[]): Promise<void> {
-  const info = await setupBackend({ verbose: false });
+  const threadsArg = benchOption(args, "threads");
+  const info = await setupBackend({ verbose: false, threads: threadsArg === undefined ? undefined : Number(threadsArg) });
   const steps = benchCount(args, "steps", 20);
+  const BATCH = benchCount(args, "batch", DEFAULT_BATCH);
   const config = { ...PRESETS["bench-small"] };
   const T = config.contextLength;
   const model = new GPT(config, { seed: 1 });
@@ -214,8 +245,10 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
   const batchRng = new Rng(3);
   const trainer = new Trainer(model.params.variables(), { weightDecay: 0, gradClip: 0 }); // plain Adam, like the PyTorch side
   const lossOf = (b: ReturnType<typeof sampleBatch>) => () => model.loss(b.ids, b.targets, { shape: [BATCH, T], training: true });
+  const losses: number[] = [];
   const step = () => {
-    trainer.step(lossOf(sampleBatch(tokens, BATCH, T, batchRng)), 1e-3);
+    const loss = trainer.step(lossOf(sampleBatch(tokens, BATCH, T, batchRng)), 1e-3);
+    if (losses.length < 8) losses.push(loss);
   };
   console.error(`train bench: ${info.description}, bench-small, 2 × ${steps} steps…`);
   const before = tf.memory().numTensors;
@@ -223,7 +256,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
   const leaked = tf.memory().numTensors - before;
 
   let torch: { torch_ms_per_step: number; threads: number; torch: string } | null = null;
-  const why = args.includes("--no-torch") ? "--no-torch" : torchUnavailableReason();
+  const why = args.includes("--no-torch") ? "--no-torch" : BATCH !== DEFAULT_BATCH ? `--batch=${BATCH}: the PyTorch reference runs batch ${DEFAULT_BATCH}` : torchUnavailableReason();
   if (!why) {
     console.error("train bench: PyTorch reference…");
     torch = JSON.parse(runReference(["bench", String(steps)]).trim().split("\n").pop()!);
@@ -234,6 +267,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
   emit({
     figure: "train-step",
     backend: info.description,
+    threads: info.threads,
     config: "bench-small",
     batch: BATCH,
     ms_per_step: +ms.toFixed(1),
@@ -242,32 +276,66 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
     tokens_per_s: Math.round((BATCH * T * 1000) / ms),
     steps,
     tensors_leaked_per_step: leaked / (steps + 3),
+    first_losses: losses,
   });
+  let one: { ms_per_step: number; losses: number[] } | null = null;
+  if (threadsArg === undefined && info.threads > 1) {
+    console.error("train bench: the same on one thread (another process)…");
+    one = await oneThreadRun(steps, BATCH);
+    emit({
+      figure: "threads",
+      threads: info.threads,
+      ms_per_step_1_thread: one.ms_per_step,
+      [`ms_per_step_${info.threads}_threads`]: +ms.toFixed(1),
+      speedup: +(one.ms_per_step / ms).toFixed(2),
+      same_losses: one.losses.length === losses.length && one.losses.every((l, i) => l === losses[i]),
+    });
+    if (!args.includes("--no-data-parallel") && BATCH % info.threads === 0) {
+      console.error(`train bench: the data-parallel route's bound (${info.threads} one-thread processes, batch ${BATCH / info.threads} each, at once)…`);
+      const shards = await Promise.all(Array.from({ length: info.threads }, () => oneThreadRun(steps, BATCH / info.threads)));
+      const bound = Math.max(...shards.map((r) => r.ms_per_step));
+      emit({
+        figure: "data-parallel-bound",
+        workers: info.threads,
+        batch_per_worker: BATCH / info.threads,
+        ms_per_step: bound,
+        speedup_over_1_thread: +(one.ms_per_step / bound).toFixed(2),
+        threaded_ms_per_step: +ms.toFixed(1),
+        note: "no gradient exchange or weight sync counted: a lower bound for that route",
+      });
+    }
+  }
   if (torch) {
     emit({
       figure: "torch",
       torch_ms_per_step: +torch.torch_ms_per_step.toFixed(1),
       torch_threads: torch.threads,
       torch_version: torch.torch,
+      threads: info.threads,
       ratio: +(ms / torch.torch_ms_per_step).toFixed(2),
-      target_ratio: 5,
-      meets_target: ms / torch.torch_ms_per_step <= 5,
+      ...(one ? { ratio_1_thread: +(one.ms_per_step / torch.torch_ms_per_step).toFixed(2) } : {}),
+      throughput_vs_torch: +(torch.torch_ms_per_step / ms).toFixed(2),
+      target_throughput_vs_torch: 0.5,
+      meets_target: torch.torch_ms_per_step / ms >= 0.5,
     });
   } else {
     emit({ figure: "torch", skipped: why });
   }
 
-  // The matMul limit: the step's own matMul calls, alone.
-  const calls = recordMatMuls(step);
-  const limit = replayMatMuls(calls, 5);
-  emit({
-    figure: "matmul-limit",
-    matmuls_per_step: calls.length,
-    gflop_per_step: +limit.gflop.toFixed(3),
-    matmul_ms: +limit.ms.toFixed(1),
-    matmul_gflops: +(limit.gflop / (limit.ms / 1000)).toFixed(1),
-    step_over_matmul: +(ms / limit.ms).toFixed(2),
-  });
+  if (!args.includes("--no-matmul")) {
+    // The matMul limit: the step's own matMul calls, alone.
+    const calls = recordMatMuls(step);
+    const limit = replayMatMuls(calls, 5);
+    emit({
+      figure: "matmul-limit",
+      threads: info.threads,
+      matmuls_per_step: calls.length,
+      gflop_per_step: +limit.gflop.toFixed(3),
+      matmul_ms: +limit.ms.toFixed(1),
+      matmul_gflops: +(limit.gflop / (limit.ms / 1000)).toFixed(1),
+      step_over_matmul: +(ms / limit.ms).toFixed(2),
+    });
+  }
   trainer.dispose();
 
   if (!args.includes("--no-baseline")) {

@@ -1,5 +1,5 @@
 /**
- * `npm run notebooks [-- name…] [--save DIR] [--timeout S] [--verbose]`
+ * `npm run notebooks [-- name…] [--save DIR] [--timeout S] [--json FILE] [--verbose]`
  *
  * Executes notebooks top to bottom through Jupyter and the course's `tiny-llm-ts` kernel, as
  * "Run All" would, in memory (the notebook files are never written; --save DIR writes the
@@ -51,6 +51,8 @@ export interface RunResult {
 interface Options {
   names: string[];
   save: string | null;
+  /** Write one JSON line per notebook (seconds, kernel peak, threads) and one for the total here. */
+  json: string | null;
   timeout: number;
   verbose: boolean;
 }
@@ -66,13 +68,13 @@ export function peakText(r: Pick<RunResult, "peakMB">): string {
 }
 
 function usage(msg: string): never {
-  console.error(`notebooks: ${msg}\nusage: npm run notebooks -- [name…] [--save DIR] [--timeout SECONDS] [--verbose]`);
+  console.error(`notebooks: ${msg}\nusage: npm run notebooks -- [name…] [--save DIR] [--timeout SECONDS] [--json FILE] [--verbose]`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options {
   const envTimeout = process.env.TINY_LLM_CELL_TIMEOUT;
-  const opts: Options = { names: [], save: null, timeout: envTimeout ? Number(envTimeout) : 600, verbose: false };
+  const opts: Options = { names: [], save: null, json: null, timeout: envTimeout ? Number(envTimeout) : 600, verbose: false };
   let timeoutFrom = envTimeout ? `TINY_LLM_CELL_TIMEOUT=${envTimeout}` : "";
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -83,6 +85,8 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === "--save") opts.save = value();
     else if (a.startsWith("--save=")) opts.save = a.slice(7);
+    else if (a === "--json") opts.json = value();
+    else if (a.startsWith("--json=")) opts.json = a.slice(7);
     else if (a === "--timeout" || a.startsWith("--timeout=")) {
       const v = a === "--timeout" ? value() : a.slice(10);
       opts.timeout = Number(v);
@@ -231,6 +235,11 @@ async function main(): Promise<void> {
   if (opts.save) fs.mkdirSync(path.resolve(cwd, opts.save), { recursive: true });
   if (opts.save) opts.save = path.resolve(cwd, opts.save);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-notebooks-"));
+  if (opts.json) opts.json = path.resolve(cwd, opts.json);
+  const threads = process.env.TINY_LLM_THREADS || "default";
+  const record = (r: Record<string, unknown>) => {
+    if (opts.json) fs.appendFileSync(opts.json, JSON.stringify({ bench: "course", threads, ...r }) + "\n");
+  };
 
   let interrupted = false;
   // Ctrl-C reaches the Python runner too (same process group); it shuts its kernel down. Wait for it.
@@ -264,12 +273,14 @@ async function main(): Promise<void> {
         console.log(indent(hideKernelFrames(e.text)));
       }
       if (opts.save) console.log(`  saved the executed copy to ${path.join(opts.save, path.basename(file))}`);
+      record({ notebook: path.basename(file, ".ipynb"), ok: r.ok && !interrupted, seconds: +r.seconds.toFixed(1), ...(r.peakMB === undefined ? {} : { kernelPeakMB: Math.round(r.peakMB) }) });
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (interrupted) console.log(`notebooks: interrupted (${files.length - passed - failed} not run)`);
   console.log(`notebooks: total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  record({ notebook: "total", notebooks: passed + failed, passed, seconds: +((Date.now() - t0) / 1000).toFixed(1) });
   console.log(`notebooks: ${passed} passed, ${failed} failed`);
   if (failed > 0 || interrupted) process.exitCode = 1;
 }

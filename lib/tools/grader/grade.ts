@@ -505,6 +505,8 @@ export function makeGrader(opts: GradeOptions): Grader {
           LANG: "C.UTF-8",
           LC_ALL: "C.UTF-8",
           TZ: "UTC",
+          // one thread per kernel: --jobs already puts a submission on each core
+          TINY_LLM_THREADS: "1",
         },
         timeout: opts.timeout,
         totalTimeout: notebookTimeout,

@@ -133,6 +133,7 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
   let tmp = "";
   let res: { status: number | null; out: string };
   const originals = new Map<string, string>();
+  let fixtureNames: string[] = [];
   const saved = (name: string): { cells: Cell[] } => JSON.parse(fs.readFileSync(path.join(tmp, "saved", name), "utf8"));
 
   beforeAll(() => {
@@ -162,12 +163,13 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
       // The kernel process's own stderr (fd 2, not the cell's stream) is where Node prints a crash.
       "15-dies.ipynb": notebook(['require("fs").writeSync(2, "last-words-marker\\n");\nprocess.exit(3);']),
     };
+    fixtureNames = Object.keys(fixtures);
     for (const [name, nb] of Object.entries(fixtures)) {
       const text = JSON.stringify(nb, null, 1) + "\n";
       fs.writeFileSync(path.join(tmp, name), text);
       originals.set(name, text);
     }
-    res = runNotebooks([...Object.keys(fixtures).map((n) => path.join(tmp, n)), "--save", path.join(tmp, "saved")]);
+    res = runNotebooks([...Object.keys(fixtures).map((n) => path.join(tmp, n)), "--save", path.join(tmp, "saved"), "--json", path.join(tmp, "times.jsonl")]);
   }, 240_000);
 
   afterAll(() => {
@@ -188,6 +190,18 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
     expect(slow.out).toMatch(/^notebooks: 0 passed, 1 failed$/m);
     expect(processesIn(tmp)).toEqual([]);
   }, 120_000);
+
+  it("--json writes one line per notebook (ok, seconds, kernel peak) and one for the total", () => {
+    const lines = fs.readFileSync(path.join(tmp, "times.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { bench: string; notebook: string; ok?: boolean; seconds: number; kernelPeakMB?: number; passed?: number; notebooks?: number });
+    expect(lines.map((l) => l.notebook).sort()).toEqual([...fixtureNames.map((n) => n.replace(/\.ipynb$/, "")), "total"].sort());
+    expect(lines[lines.length - 1].notebook).toBe("total");
+    expect(lines.every((l) => l.bench === "course" && l.seconds >= 0)).toBe(true);
+    const ok = lines.find((l) => l.notebook === "10-ok")!;
+    expect(ok.ok).toBe(true);
+    expect(ok.kernelPeakMB).toBeGreaterThan(10);
+    expect(lines.find((l) => l.notebook === "15-dies")?.ok).toBe(false);
+    expect(lines[lines.length - 1]).toMatchObject({ notebooks: 5, passed: 2 });
+  });
 
   it("exits non-zero and ends with the summary line CI reads", () => {
     expect(res.status, res.out).toBe(1);

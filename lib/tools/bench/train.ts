@@ -9,9 +9,8 @@
  *  - train-step:   median ms per training step (forward, backward, Adam) and
  *                  tokens/s — measured in two blocks, before and after the
  *                  PyTorch run, the better block reported (the machines are shared);
- *                  one line per thread count;
- *  - threads:      the speed-up of every core over one thread, whether the two runs'
- *                  losses are bit-identical, and both against PyTorch;
+ *  - threads:      the same step on one thread (another process), the speed-up of
+ *                  every core over it, and whether the two runs' losses are bit-identical;
  *  - data-parallel-bound: the route not taken — one process per core, each a
  *                  one-thread step on its share of the batch, all at once: the
  *                  fastest a data-parallel step could be (no gradient exchange counted);
@@ -19,8 +18,8 @@
  *                  replayed alone: the time a step would take if everything but
  *                  the matMuls were free;
  *  - torch:        PyTorch on CPU (1 thread) for the same model and step, in the
- *                  same run, and our ratio to it (target ≤ 5×); skipped when
- *                  PyTorch is not installed;
+ *                  same run, and our ratio to it on every core and on one thread
+ *                  (target: ≥ 0.5× its throughput); skipped when PyTorch is not installed;
  *  - baseline:     a straightforward tfjs implementation (built-in ops and their
  *                  gradients, batched matMul attention) of the same step;
  *  - lever:        each optimisation in isolation at this model's shapes:

@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   if (opts.save) opts.save = path.resolve(cwd, opts.save);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-notebooks-"));
   if (opts.json) opts.json = path.resolve(cwd, opts.json);
-  const threads = process.env.TINY_LLM_THREADS || "default";
+  const threads = process.env.TINY_LLM_THREADS || "default (every core, up to 4)";
   const record = (r: Record<string, unknown>) => {
     if (opts.json) fs.appendFileSync(opts.json, JSON.stringify({ bench: "course", threads, ...r }) + "\n");
   };

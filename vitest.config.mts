@@ -7,5 +7,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // tfjs keeps one global engine per process: isolate test files in forks.
     pool: "forks",
+    // The forks already use every core, so each runs the wasm backend on one thread: the unit tests
+    // cover the one-thread path, the notebooks (npm run notebooks) the threaded one, and
+    // tests/backend-threads.test.ts compares the two.
+    env: { TINY_LLM_THREADS: "1" },
   },
 });

@@ -143,9 +143,10 @@ describe("compute budgets", () => {
 });
 
 describe("the in-context task", () => {
-  it("every sequence is consistent: one label per key, shots and the frequency baseline as defined (property)", () => {
+  it("every sequence is consistent: one label per key and one key per label, shots, the frequency and counting baselines as defined (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 5 }), (seed, kps, labels) => {
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 4 }), (seed, kps, extraLabels) => {
+        const labels = Math.max(2, kps + extraLabels);
         const spec = { keys: 8, labels, keysPerSequence: kps, pairs: 10 };
         const s = inContextSequence(new Rng(seed), spec);
         expect(s.ids).toHaveLength(20);
@@ -166,10 +167,16 @@ describe("the in-context task", () => {
           const top = Math.max(0, ...counts.values());
           if (top === 0) expect(s.mostFrequent[2 * p]).toBe(-1);
           else expect(counts.get(s.mostFrequent[2 * p])).toBe(top);
+          // counting alone: the labels seen exactly as often as this key (or the unseen labels at 0 shots), one of them right
+          const n = seen.get(k) ?? 0;
+          const candidates = n === 0 ? labels - counts.size : [...counts.values()].filter((c) => c === n).length;
+          expect(s.countMatch[2 * p]).toBeCloseTo(1 / candidates, 12);
+          expect(s.countMatch[2 * p + 1]).toBeNaN();
           seen.set(k, (seen.get(k) ?? 0) + 1);
           counts.set(l, (counts.get(l) ?? 0) + 1);
         }
         expect(labelOf.size).toBeLessThanOrEqual(kps);
+        expect(new Set(labelOf.values()).size).toBe(labelOf.size); // no two keys share a label
       }),
       { numRuns: 60 },
     );
@@ -179,11 +186,12 @@ describe("the in-context task", () => {
     expect(() => inContextSpec({ keysPerSequence: 40 })).toThrow(/cannot exceed keys/);
     expect(() => inContextSpec({ labels: 1 })).toThrow(/at least 2/);
     expect(() => inContextSpec({ pairs: 0 })).toThrow(/positive whole number/);
+    expect(() => inContextSpec({ labels: 4, keysPerSequence: 6 })).toThrow(/label of its own.*Raise labels/);
     const small = new GPT({ vocabSize: 10, contextLength: 32, dModel: 16, nHeads: 2, nLayers: 1 }, { seed: 1 });
     expect(() => inContextTask(small)).toThrow(/vocabSize: inContextVocabSize/);
     small.dispose();
     const short = new GPT({ vocabSize: inContextVocabSize(), contextLength: 8, dModel: 16, nHeads: 2, nLayers: 1 }, { seed: 1 });
-    expect(() => inContextTask(short)).toThrow(/contextLength ≥ 32/);
+    expect(() => inContextTask(short)).toThrow(new RegExp(`contextLength ≥ ${2 * inContextSpec().pairs}`));
     short.dispose();
   });
 
@@ -213,15 +221,19 @@ describe("the in-context task", () => {
     expect(rows[0].shots).toBe(0);
     for (const r of rows.slice(1)) expect(r.accuracy).toBe(1);
     expect(rows[1].frequencyBaseline).toBeLessThan(0.6);
-    const untrained = new GPT({ vocabSize: V, contextLength: 32, dModel: 16, nHeads: 2, nLayers: 1 }, { seed: 1 });
+    // counting helps (above chance) but stops short of lookup at 1 shot
+    expect(rows[1].countBaseline).toBeGreaterThan(rows[1].chance);
+    expect(rows[1].countBaseline).toBeLessThan(0.9);
+    const untrained = new GPT({ vocabSize: V, contextLength: 2 * spec.pairs, dModel: 16, nHeads: 2, nLayers: 1 }, { seed: 1 });
     const before = tf.memory().numTensors;
     const u = inContextAccuracy(untrained, spec, { sequences: 128 });
     expect(tf.memory().numTensors).toBe(before);
     const all = u.reduce((a, r) => a + r.accuracy * r.count, 0) / u.reduce((a, r) => a + r.count, 0);
-    expect(all).toBeLessThan(0.3); // chance is 1/8
+    expect(all).toBeLessThan(0.3); // chance is 1/16
     untrained.dispose();
     const batch = inContextBatch(new Rng(1), 3, spec);
-    expect(batch.ids.length).toBe(3 * 32);
+    expect(batch.ids.length).toBe(3 * 2 * spec.pairs);
+    expect(batch.countMatch.length).toBe(batch.ids.length);
   });
 });
 

@@ -6,15 +6,18 @@
  *     k7 L2  k3 L0  k7 L2  k1 L3  k3 L0  k7 ?      ← the answer is L2: it was shown twice
  *
  * Because the mapping is new in every sequence, nothing about it can be stored in the
- * weights: the only way to answer is to look back in the prompt for the same key and copy
- * the label that followed it (an *induction head*: Olsson et al. 2022). The loss is on the
- * labels only (the keys are random, there is nothing to predict).
+ * weights: the way to answer every time is to look back in the prompt for the same key and
+ * copy the label that followed it (an *induction head*: Olsson et al. 2022). Counting gets
+ * part of the way without any lookup (a key seen once has a label seen once): the
+ * `countMatch` baseline measures how far. The loss is on the labels only (the keys are
+ * random, there is nothing to predict).
  *
  *   inContextSequence(rng, spec)     one sequence: ids, targets (−1 except at keys), shots
  *   inContextBatch(rng, B, spec)     B sequences as a Batch (+ shots per position)
  *   inContextTask(model, spec, …)    a TrainingTask for the shared loop
  *   inContextAccuracy(model, …)      accuracy by number of earlier examples of the same key,
- *                                    beside chance and the "most frequent label so far" baseline
+ *                                    beside chance, the "most frequent label so far" baseline and
+ *                                    the best that counting alone can do (order-blind)
  *
  * Token ids: keys are 0 … keys − 1, labels are keys … keys + labels − 1 (vocabSize = keys + labels).
  */
@@ -26,17 +29,17 @@ import type { TrainingTask } from "./loop";
 
 /** The shape of the in-context task. */
 export interface InContextSpec {
-  /** Different key tokens (default 32). */
+  /** Different key tokens (default 12: each key token turns up often enough in training for the lookup to form within a minute). */
   keys: number;
-  /** Different label tokens (default 8). */
+  /** Different label tokens (default 16; at least keysPerSequence, since every key in a sequence gets a label of its own). */
   labels: number;
-  /** Keys one sequence draws from (default 6; pairs pick among them with replacement, so up to 6 appear): fewer → each key repeats more often. */
+  /** Keys one sequence draws from (default 3; pairs pick among them with replacement, so up to 3 appear): fewer → each key repeats more often. */
   keysPerSequence: number;
-  /** (key, label) pairs per sequence (default 16): the sequence is 2·pairs tokens long. */
+  /** (key, label) pairs per sequence (default 8): the sequence is 2·pairs tokens long. */
   pairs: number;
 }
 
-export const IN_CONTEXT_SPEC: InContextSpec = { keys: 32, labels: 8, keysPerSequence: 6, pairs: 16 };
+export const IN_CONTEXT_SPEC: InContextSpec = { keys: 12, labels: 16, keysPerSequence: 3, pairs: 8 };
 
 /** A spec with defaults filled in and checked (clear errors that name the fix). */
 export function inContextSpec(spec: Partial<InContextSpec> = {}): InContextSpec {
@@ -46,6 +49,7 @@ export function inContextSpec(spec: Partial<InContextSpec> = {}): InContextSpec 
   }
   if (s.keysPerSequence > s.keys) throw new Error(`in-context task: keysPerSequence (${s.keysPerSequence}) cannot exceed keys (${s.keys}). Lower keysPerSequence or raise keys.`);
   if (s.labels < 2) throw new Error(`in-context task: labels must be at least 2 (with one label there is nothing to learn), got ${s.labels}.`);
+  if (s.labels < s.keysPerSequence) throw new Error(`in-context task: every key in a sequence gets a label of its own, so labels (${s.labels}) must be at least keysPerSequence (${s.keysPerSequence}). Raise labels or lower keysPerSequence.`);
   return s;
 }
 
@@ -64,17 +68,28 @@ export interface InContextSequence {
   shots: number[];
   /** At each key position: the label that occurred most often so far in the sequence (−1 if none yet, or at label positions). */
   mostFrequent: number[];
+  /**
+   * At each key position: the chance that the best guess from COUNTS ALONE is right (NaN at label
+   * positions). Counting ignores order: it knows how often each key and each label occurred, not
+   * which label followed which key. Every key has a label of its own, so a key seen n times has a
+   * label seen n times: guess among the labels seen exactly as often as this key (at 0 shots, among
+   * the labels not seen yet). No strategy that ignores order does better.
+   */
+  countMatch: number[];
 }
 
 /** One sequence under a fresh random mapping (key → label). */
 export function inContextSequence(random: Rng, spec: Partial<InContextSpec> = {}): InContextSequence {
   const s = inContextSpec(spec);
   const chosen = random.shuffle(Array.from({ length: s.keys }, (_, i) => i)).slice(0, s.keysPerSequence);
-  const labelOf = new Map<number, number>(chosen.map((k) => [k, s.keys + random.int(s.labels)]));
+  // each chosen key gets its own label (drawn without replacement): a label's count is its key's count
+  const labelsDrawn = random.shuffle(Array.from({ length: s.labels }, (_, i) => s.keys + i)).slice(0, s.keysPerSequence);
+  const labelOf = new Map<number, number>(chosen.map((k, i) => [k, labelsDrawn[i]]));
   const ids: number[] = [];
   const targets: number[] = [];
   const shots: number[] = [];
   const mostFrequent: number[] = [];
+  const countMatch: number[] = [];
   const seen = new Map<number, number>();
   const labelCounts = new Map<number, number>();
   for (let p = 0; p < s.pairs; p++) {
@@ -84,33 +99,39 @@ export function inContextSequence(random: Rng, spec: Partial<InContextSpec> = {}
     let bestCount = 0;
     // ties go to the label seen first, which is the order Map iterates in
     for (const [l, c] of labelCounts) if (c > bestCount) [best, bestCount] = [l, c];
+    const n = seen.get(key) ?? 0;
+    let sameCount = 0;
+    for (const c of labelCounts.values()) if (c === n) sameCount++;
     ids.push(key, label);
     targets.push(label, -1);
-    shots.push(seen.get(key) ?? 0, -1);
+    shots.push(n, -1);
     mostFrequent.push(best, -1);
+    countMatch.push(n === 0 ? 1 / (s.labels - labelCounts.size) : 1 / sameCount, NaN);
     seen.set(key, (seen.get(key) ?? 0) + 1);
     labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
   }
   // the target after the last label would be the next key: there is none, and it is −1 anyway
-  return { ids, targets, shots, mostFrequent };
+  return { ids, targets, shots, mostFrequent, countMatch };
 }
 
 /** B sequences as one (B, 2·pairs) batch, with shots and the frequency baseline per position. */
-export function inContextBatch(random: Rng, batchSize: number, spec: Partial<InContextSpec> = {}): Batch & { shots: Int32Array; mostFrequent: Int32Array } {
+export function inContextBatch(random: Rng, batchSize: number, spec: Partial<InContextSpec> = {}): Batch & { shots: Int32Array; mostFrequent: Int32Array; countMatch: Float64Array } {
   const s = inContextSpec(spec);
   const length = 2 * s.pairs;
   const ids = new Int32Array(batchSize * length);
   const targets = new Int32Array(batchSize * length);
   const shots = new Int32Array(batchSize * length);
   const mostFrequent = new Int32Array(batchSize * length);
+  const countMatch = new Float64Array(batchSize * length);
   for (let b = 0; b < batchSize; b++) {
     const seq = inContextSequence(random, s);
     ids.set(seq.ids, b * length);
     targets.set(seq.targets, b * length);
     shots.set(seq.shots, b * length);
     mostFrequent.set(seq.mostFrequent, b * length);
+    countMatch.set(seq.countMatch, b * length);
   }
-  return { ids, targets, batchSize, length, shots, mostFrequent };
+  return { ids, targets, batchSize, length, shots, mostFrequent, countMatch };
 }
 
 /** Train a GPT on the in-context task with the shared loop (the loss on the labels only). */
@@ -138,6 +159,8 @@ export interface ShotAccuracy {
   accuracy: number;
   /** Accuracy of always answering the label seen most often so far in the sequence. */
   frequencyBaseline: number;
+  /** Expected accuracy of the best guess from counts alone (order-blind: which label followed which key is ignored). */
+  countBaseline: number;
   /** Accuracy of guessing: 1 / labels. */
   chance: number;
 }
@@ -155,6 +178,7 @@ export function inContextAccuracy(model: GPT, spec: Partial<InContextSpec> = {},
   const random = new Rng(options.seed ?? 99);
   const right = new Array<number>(maxShots + 1).fill(0);
   const baseline = new Array<number>(maxShots + 1).fill(0);
+  const counting = new Array<number>(maxShots + 1).fill(0);
   const count = new Array<number>(maxShots + 1).fill(0);
   for (let done = 0; done < total; done += batchSize) {
     const b = inContextBatch(random, Math.min(batchSize, total - done), s);
@@ -169,7 +193,8 @@ export function inContextAccuracy(model: GPT, spec: Partial<InContextSpec> = {},
       count[g]++;
       if (picked[i] + s.keys === b.targets[i]) right[g]++;
       if (b.mostFrequent[i] === b.targets[i]) baseline[g]++;
+      counting[g] += b.countMatch[i];
     }
   }
-  return count.map((n, g) => ({ shots: g, count: n, accuracy: n ? right[g] / n : NaN, frequencyBaseline: n ? baseline[g] / n : NaN, chance: 1 / s.labels }));
+  return count.map((n, g) => ({ shots: g, count: n, accuracy: n ? right[g] / n : NaN, frequencyBaseline: n ? baseline[g] / n : NaN, countBaseline: n ? counting[g] / n : NaN, chance: 1 / s.labels }));
 }

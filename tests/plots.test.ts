@@ -13,6 +13,13 @@ describe("plots outside a kernel", () => {
     log.mockRestore();
   });
 
+  it("draw a series dashed when asked, solid otherwise", () => {
+    const fig = lineChart([{ name: "model", y: [1, 2] }, { name: "baseline", y: [1, 1], dash: "dash" }], { silent: true });
+    const data = fig.data as { line?: { dash?: string } }[];
+    expect(data[0].line).toBeUndefined();
+    expect(data[1].line?.dash).toBe("dash");
+  });
+
   it("refuse NaN with a hint", () => {
     expect(() => lineChart([{ name: "train", y: [1, NaN] }], { silent: true })).toThrow(/value 1 is NaN/);
   });

@@ -148,6 +148,8 @@ export interface LineSeries {
   name: string;
   x?: number[];
   y: number[];
+  /** Draw the line dashed or dotted (e.g. a baseline beside measured curves). */
+  dash?: "dash" | "dot";
 }
 
 /** One or more lines, e.g. train and validation loss against step. */
@@ -158,7 +160,7 @@ export function lineChart(series: LineSeries[], opts: AxisOptions = {}): Figure 
     if (s.x && s.x.length !== s.y.length) {
       throw new Error(`lineChart series "${s.name}": x has ${s.x.length} values but y has ${s.y.length}`);
     }
-    return { type: "scatter", mode: "lines", name: s.name, x: s.x ?? s.y.map((_, i) => i), y: s.y };
+    return { type: "scatter", mode: "lines", name: s.name, x: s.x ?? s.y.map((_, i) => i), y: s.y, ...(s.dash ? { line: { dash: s.dash } } : {}) };
   });
   const parts = series.map((s) =>
     s.y.length ? `${s.name}: ${s.y.length} points, ${fmt(s.y[0])} → ${fmt(s.y[s.y.length - 1])}` : `${s.name}: empty`,

@@ -6,8 +6,8 @@
  *     k7 L2  k3 L0  k7 L2  k1 L3  k3 L0  k7 ?      ← the answer is L2: it was shown twice
  *
  * Because the mapping is new in every sequence, nothing about it can be stored in the
- * weights: the way to answer every time is to look back in the prompt for the same key and
- * copy the label that followed it (an *induction head*: Olsson et al. 2022). Counting gets
+ * weights: the way to answer right every time a key has been shown before is to look back in
+ * the prompt for the same key and copy the label that followed it (an *induction head*: Olsson et al. 2022). Counting gets
  * part of the way without any lookup (a key seen once has a label seen once): the
  * `countMatch` baseline measures how far. The loss is on the labels only (the keys are
  * random, there is nothing to predict).

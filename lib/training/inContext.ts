@@ -6,11 +6,11 @@
  *     k7 L2  k3 L0  k7 L2  k1 L3  k3 L0  k7 ?      ← the answer is L2: it was shown twice
  *
  * Because the mapping is new in every sequence, nothing about it can be stored in the
- * weights: the way to answer right every time a key has been shown before is to look back in
- * the prompt for the same key and copy the label that followed it (an *induction head*: Olsson et al. 2022). Counting gets
- * part of the way without any lookup (a key seen once has a label seen once): the
- * `countMatch` baseline measures how far. The loss is on the labels only (the keys are
- * random, there is nothing to predict).
+ * weights: the way to answer right every time a key has been shown before is to look back
+ * in the prompt for the same key and copy the label that followed it (an *induction head*:
+ * Olsson et al. 2022). Counting gets part of the way without any lookup (a key seen once has
+ * a label seen once): the `countMatch` baseline measures how far. The loss is on the labels
+ * only (the keys are random, there is nothing to predict).
  *
  *   inContextSequence(rng, spec)     one sequence: ids, targets (−1 except at keys), shots
  *   inContextBatch(rng, B, spec)     B sequences as a Batch (+ shots per position)
@@ -107,14 +107,14 @@ export function inContextSequence(random: Rng, spec: Partial<InContextSpec> = {}
     shots.push(n, -1);
     mostFrequent.push(best, -1);
     countMatch.push(n === 0 ? 1 / (s.labels - labelCounts.size) : 1 / sameCount, NaN);
-    seen.set(key, (seen.get(key) ?? 0) + 1);
+    seen.set(key, n + 1);
     labelCounts.set(label, (labelCounts.get(label) ?? 0) + 1);
   }
   // the target after the last label would be the next key: there is none, and it is −1 anyway
   return { ids, targets, shots, mostFrequent, countMatch };
 }
 
-/** B sequences as one (B, 2·pairs) batch, with shots and the frequency baseline per position. */
+/** B sequences as one (B, 2·pairs) batch, with shots and the frequency and counting baselines per position. */
 export function inContextBatch(random: Rng, batchSize: number, spec: Partial<InContextSpec> = {}): Batch & { shots: Int32Array; mostFrequent: Int32Array; countMatch: Float64Array } {
   const s = inContextSpec(spec);
   const length = 2 * s.pairs;

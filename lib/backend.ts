@@ -7,7 +7,9 @@
  *      core: tfjs's threaded build, made to run under Node in backend/wasmThreads.ts
  *      (`threads`, or TINY_LLM_THREADS=1 for one thread; same numbers either way);
  *   3. `cpu` — pure JavaScript, always available.
- * It silences tfjs's console banner and reports what it chose.
+ * It silences tfjs's console banner and reports what it chose — and how `train()` will use the
+ * cores: with 2 threads or more, the GPT tasks train on 2 data-parallel workers
+ * (training/dataParallel.ts), each on its share of the threads.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -24,6 +26,18 @@ export interface BackendInfo {
   threadsNote?: string;
   /** Human-readable one-liner, e.g. "tfjs 4.22.0 on wasm (SIMD, 2 threads)". */
   description: string;
+  /** Data-parallel workers train() uses by default for the tasks it can copy (1: none; TINY_LLM_WORKERS overrides). */
+  trainingWorkers: number;
+}
+
+/** train()'s default data-parallel workers when the backend has this many threads or more (see lib/training/loop.ts). */
+export const DATA_PARALLEL_WORKERS = 2;
+
+/** The workers train() uses by default: TINY_LLM_WORKERS if it is a number, else 2 on a wasm backend with 2+ threads, else 1. */
+export function defaultTrainingWorkers(info: Pick<BackendInfo, "name" | "threads">): number {
+  const env = Number(process.env.TINY_LLM_WORKERS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return info.name === "wasm" && info.threads >= DATA_PARALLEL_WORKERS ? DATA_PARALLEL_WORKERS : 1;
 }
 
 export interface BackendOptions {
@@ -148,8 +162,10 @@ export async function setupBackend(options: BackendOptions = {}): Promise<Backen
       const simd = name === "wasm" ? tf.env().getBool("WASM_HAS_SIMD_SUPPORT") : false;
       const inUse = name === "wasm" ? wasmThreadsInUse() : name === "cpu" ? 1 : threads;
       const how = name === "wasm" ? ` (${simd ? "SIMD" : "no SIMD"}, ${inUse} thread${inUse === 1 ? "" : "s"})` : "";
-      chosen = { name, simd, threads: inUse, threadsNote: note, description: `tfjs ${tf.version.tfjs} on ${name}${how}` };
-      if (verbose) console.log(`Backend: ${chosen.description}${note ? ` — ${note}` : ""}`);
+      const info = { name, simd, threads: inUse, threadsNote: note, description: `tfjs ${tf.version.tfjs} on ${name}${how}` };
+      chosen = { ...info, trainingWorkers: defaultTrainingWorkers(info) };
+      const training = chosen.trainingWorkers > 1 ? `; training on ${chosen.trainingWorkers} data-parallel workers` : "";
+      if (verbose) console.log(`Backend: ${chosen.description}${training}${note ? ` — ${note}` : ""}`);
       return chosen;
     }
   }

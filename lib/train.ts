@@ -8,7 +8,8 @@
  *   training/loop.ts       train(task, options), Trainer (one step), TrainingDivergedError
  *   training/tasks.ts      nextTokenTask, instructionTask, seq2seqTask, estimateLoss
  *   training/batches.ts    sampleBatch, padSequences, promptResponseBatch, seq2seqBatch
- *   training/optimizer.ts  AdamW, clipByGlobalNorm
+ *   training/optimizer.ts  AdamW, clipByGlobalNorm (and adamWArrays: the same update on plain arrays)
+ *   training/dataParallel.ts  one step on 2 worker threads: shards of the batch, summed gradients, sharded AdamW
  *   training/schedule.ts   learningRate (warmup + cosine)
  *   training/finetune.ts   stage 2: the prompt template, fine-tuning variants (full, LoRA, last block, …), FINETUNE_RECIPE
  *   training/recipes.ts    pretrain, BASE_RECIPE (the committed base model), LIVE_RECIPE (chapter 06), runPretrainRecipe
@@ -25,6 +26,8 @@ export type { NextTokenOptions, InstructionOptions, Seq2SeqTaskOptions } from ".
 export { sampleBatch, padSequences, promptResponseBatch, seq2seqBatch } from "./training/batches";
 export type { Batch, PaddedBatch, PromptResponse, PromptResponseBatch, PromptResponseOptions, Seq2SeqBatch, Seq2SeqBatchOptions } from "./training/batches";
 export { AdamW, clipByGlobalNorm } from "./training/optimizer";
+export { DataParallel, stopWorkers } from "./training/dataParallel";
+export type { TaskReplica, LossBatch } from "./training/dataParallel";
 export type { AdamWOptions } from "./training/optimizer";
 export { learningRate } from "./training/schedule";
 export type { ScheduleOptions } from "./training/schedule";

@@ -146,6 +146,7 @@ export function inContextTask(model: GPT, spec: Partial<InContextSpec> = {}, opt
     tokensPerBatch: batchSize * 2 * s.pairs,
     nextBatch: (random) => inContextBatch(random, batchSize, s),
     loss: (b, training) => model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], training }),
+    replica: { model, lossBatch: (b) => b },
   };
 }
 

@@ -17,10 +17,15 @@
  *     → at the steps listed in checkpointAt: onCheckpoint (samples along the way, saved weights).
  *
  * Every step runs inside tf.tidy, so the number of tensors stays constant from step to step.
+ *
+ * With 2 threads or more, the GPT tasks compute each step on 2 data-parallel workers instead
+ * (dataParallel.ts: the same loss and update, up to float rounding); `workers: 1` keeps it here.
  */
 import * as tf from "@tensorflow/tfjs";
+import { DATA_PARALLEL_WORKERS, currentBackend } from "../backend";
 import { Rng, rng } from "../random";
 import { AdamW, AdamWOptions, clipByGlobalNorm } from "./optimizer";
+import { DataParallel, TaskReplica, replicaProblem } from "./dataParallel";
 import { ScheduleOptions, learningRate } from "./schedule";
 
 /** What to train and how to score it. */
@@ -35,6 +40,8 @@ export interface TrainingTask<B = unknown> {
   evaluate?(): number;
   /** Tokens per batch, for the tokens/s figure (default 0). */
   tokensPerBatch?: number;
+  /** How to copy the task to data-parallel workers (train's `workers` option); tasks without it train in one process. */
+  replica?: TaskReplica<B>;
 }
 
 /** Thrown when the loss stops being a finite number; the model keeps its last good weights. */
@@ -88,9 +95,21 @@ export interface TrainOptions extends AdamWOptions {
    */
   checkpointAt?: number[];
   onCheckpoint?: (step: number) => void | Promise<void>;
+  /**
+   * Data parallelism (dataParallel.ts): each step's batch is shared among this many worker
+   * threads, which share the backend's threads; their gradients are summed and each updates
+   * its share of the weights. "auto" (the default; or the env var TINY_LLM_WORKERS): 2 workers
+   * when the backend has 2 threads or more (setupBackend) and the task can be copied (the GPT
+   * tasks: next token, instruction following, in-context) — else, and with 1, this process
+   * alone. The losses match one process to float rounding (about 1e-5 at first) and repeat
+   * exactly with the same number of workers, whatever the cores.
+   */
+  workers?: number | "auto";
 }
 
 export interface TrainResult {
+  /** Data-parallel workers that computed the steps (1: this process). */
+  workers: number;
   /** Training loss of every step. */
   losses: number[];
   valLosses: { step: number; loss: number }[];
@@ -111,7 +130,7 @@ export class Trainer {
   private steps = 0;
 
   constructor(readonly params: tf.Variable[], options: AdamWOptions & { gradClip?: number } = {}) {
-    if (params.length === 0) throw new Error("train: the task has no parameters to update — is everything frozen? Unfreeze some (model.unfreeze()) or pass the ones to train.");
+    checkHasParams(params);
     this.optimizer = new AdamW(params, options);
     this.gradClip = options.gradClip ?? 1;
   }
@@ -121,14 +140,7 @@ export class Trainer {
     return tf.tidy(() => {
       const { value, grads } = tf.variableGrads(lossFn, this.params);
       const loss = value.dataSync()[0]; // a scalar read: cheap on wasm/cpu, where ops run synchronously
-      if (!Number.isFinite(loss)) {
-        throw new TrainingDivergedError(
-          `loss became ${loss} at step ${step} — lower the learning rate (it was ${lr.toPrecision(3)}; try ${(lr / 3).toPrecision(2)})` +
-            `${this.gradClip > 0 ? "" : " or turn gradient clipping on (gradClip: 1)"}. The weights are those from before this step.`,
-          step,
-          loss,
-        );
-      }
+      if (!Number.isFinite(loss)) throw divergedError(loss, step, lr, this.gradClip);
       let g = this.params.map((v) => grads[v.name]);
       if (this.gradClip > 0) g = clipByGlobalNorm(g, this.gradClip).grads;
       this.optimizer.step(g, lr);
@@ -140,6 +152,48 @@ export class Trainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+function checkHasParams(params: tf.Variable[]): void {
+  if (params.length === 0) throw new Error("train: the task has no parameters to update — is everything frozen? Unfreeze some (model.unfreeze()) or pass the ones to train.");
+}
+
+function divergedError(loss: number, step: number, lr: number, gradClip: number): TrainingDivergedError {
+  return new TrainingDivergedError(
+    `loss became ${loss} at step ${step} — lower the learning rate (it was ${lr.toPrecision(3)}; try ${(lr / 3).toPrecision(2)})` +
+      `${gradClip > 0 ? "" : " or turn gradient clipping on (gradClip: 1)"}. The weights are those from before this step.`,
+    step,
+    loss,
+  );
+}
+
+/** The worker count asked for: the option, else TINY_LLM_WORKERS, else "auto". */
+export function trainWorkers(option?: number | "auto"): number | "auto" {
+  const env = process.env.TINY_LLM_WORKERS;
+  const value = option ?? (env !== undefined && env !== "" ? (env === "auto" ? "auto" : Number(env)) : "auto");
+  if (value !== "auto" && !(Number.isInteger(value) && value >= 1 && value <= 64)) {
+    throw new Error(`train: workers must be "auto" or a whole number from 1 to 64, got ${option ?? `TINY_LLM_WORKERS=${env}`}. Use 1 (this process alone), "auto" or the number of cores, e.g. 2.`);
+  }
+  return value;
+}
+
+/**
+ * The workers "auto" means: two (DATA_PARALLEL_WORKERS), when the backend runs on two threads
+ * or more (setupBackend) and the task can be copied; else 1. Always two, not one per core, so
+ * that a 4-core laptop gets the numbers of a 2-core one: each worker then computes on half the
+ * threads, and the threaded build gives the same numbers on any thread count.
+ */
+function autoWorkers<B>(task: TrainingTask<B>): number {
+  const backend = currentBackend();
+  if (!backend || backend.name !== "wasm" || backend.threads < DATA_PARALLEL_WORKERS || tf.getBackend() !== "wasm") return 1;
+  if (!task.replica || replicaProblem(task.replica.model, task.params)) return 1;
+  return DATA_PARALLEL_WORKERS;
+}
+
+/** Threads for each of `workers` workers: the backend's threads shared among them, at least one each. */
+function threadsPerWorker(workers: number): number {
+  const backend = currentBackend();
+  return Math.max(1, Math.floor((backend?.name === "wasm" ? backend.threads : 1) / workers));
 }
 
 /** Train a task (see the top of this file). */
@@ -164,8 +218,22 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
     if (!(Number.isInteger(c) && c >= 0 && c <= steps)) throw new Error(`train: checkpointAt must hold whole numbers from 0 to steps (${steps}), got ${c}.`);
   }
   if (checkpoints.size > 0 && !options.onCheckpoint) throw new Error("train: checkpointAt needs onCheckpoint(step), the function to call at those steps.");
-  const trainer = new Trainer(task.params, options);
-  const result: TrainResult = { losses: [], valLosses: [], steps: 0, elapsedMs: 0, msPerStep: 0, tokensPerSecond: 0 };
+  const asked = trainWorkers(options.workers);
+  const workers = asked === "auto" ? autoWorkers(task) : asked;
+  const fix = `Use workers: 1 or "auto"${options.workers === undefined ? " (TINY_LLM_WORKERS is set)" : ""}.`;
+  if (workers > 1 && !task.replica) {
+    throw new Error(`train: workers: ${workers} shares each batch among copies of the task, but this task cannot be copied (the GPT tasks can: nextTokenTask, instructionTask, inContextTask). ${fix}`);
+  }
+  const problem = workers > 1 && task.replica ? replicaProblem(task.replica.model, task.params) : null;
+  if (problem) throw new Error(`train: workers: ${workers} copies the model to each worker, but ${problem}. ${fix}`);
+  checkHasParams(task.params);
+  const gradClip = options.gradClip ?? 1;
+  const replica = workers > 1 ? task.replica : undefined;
+  const parallel = replica ? await DataParallel.start(replica.model, task.params, workers, { beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay, gradClip }, threadsPerWorker(workers)) : null;
+  const trainer = parallel ? null : new Trainer(task.params, options);
+  // dropout on the workers: masks from this seed (the loop's, else lib/random's global generator)
+  const dropoutSeed = replica && replica.model.config.dropout > 0 ? options.seed ?? rng().int(0, 2 ** 31 - 1) : 0;
+  const result: TrainResult = { workers: parallel ? workers : 1, losses: [], valLosses: [], steps: 0, elapsedMs: 0, msPerStep: 0, tokensPerSecond: 0 };
   let start = Date.now();
   const checkpoint = async (step: number) => {
     if (!checkpoints.has(step) || !options.onCheckpoint) return;
@@ -185,7 +253,13 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
     for (let step = 0; step < last; step++) {
       const rate = learningRate(step, schedule);
       const batch = task.nextBatch(random);
-      const loss = trainer.step(() => task.loss(batch, true), rate);
+      let loss: number;
+      if (parallel && replica) {
+        loss = await parallel.step(replica.lossBatch(batch), rate, true, (dropoutSeed * 7919 + step) % 2147483647);
+        if (!Number.isFinite(loss)) throw divergedError(loss, step, rate, gradClip);
+      } else {
+        loss = (trainer as Trainer).step(() => task.loss(batch, true), rate);
+      }
       result.losses.push(loss);
       const info: StepInfo = { step: step + 1, totalSteps: steps, loss, lr: rate, elapsedMs: Date.now() - start };
       if (task.evaluate && ((step + 1) % evalEvery === 0 || step + 1 === last)) {
@@ -199,7 +273,8 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
     if (err instanceof TrainingDivergedError) err.result = finish();
     throw err;
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
+    parallel?.dispose();
   }
   return finish();
 }

@@ -51,6 +51,7 @@ export function nextTokenTask(model: GPT, data: { train: ArrayLike<number>; val?
     tokensPerBatch: batchSize * length,
     nextBatch: (random) => sampleBatch(data.train, batchSize, length, random),
     loss: (b, training) => model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], training }),
+    replica: { model, lossBatch: (b) => b },
     evaluate: val ? () => estimateLoss(model, val, { batches: options.evalBatches, batchSize, length }) : undefined,
   };
 }
@@ -98,6 +99,7 @@ export function instructionTask(model: GPT, examples: PromptResponse[], options:
     tokensPerBatch: batchSize * longest,
     nextBatch: (random) => promptResponseBatch(Array.from({ length: batchSize }, () => examples[random.int(0, examples.length)]), options),
     loss: (b, training) => model.loss(b.ids, b.targets, { shape: [b.batchSize, b.length], attentionMask: b.attentionMask, prefixLengths: options.prefixLM ? b.promptLengths : undefined, training }),
+    replica: { model, lossBatch: (b) => ({ ...b, prefixLengths: options.prefixLM ? b.promptLengths : undefined }) },
     evaluate: val ? () => promptResponseLoss(model, val, options) : undefined,
   };
 }

@@ -50,6 +50,10 @@ async function main(): Promise<void> {
     else if (args[i] === "--dpo") dpo = true;
     else throw new Error(`Unknown option "${args[i]}". Usage: npm run finetune [-- --styles | --dpo] [-- --out DIR]`);
   }
+  // The committed checkpoints are remade bit for bit on any machine: training in this process
+  // (the threaded build gives the same numbers on any thread count), not on data-parallel
+  // workers, whose sums run in another order. TINY_LLM_WORKERS=2 opts in, for speed.
+  process.env.TINY_LLM_WORKERS ??= "1";
   await setupBackend({ verbose: false });
   if (styles) return styleTune(out);
   if (dpo) return align(out);

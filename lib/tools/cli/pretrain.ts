@@ -32,6 +32,10 @@ async function main(): Promise<void> {
     if (args[i] === "--out" && args[i + 1]) out = path.resolve(args[++i]);
     else throw new Error(`Unknown option "${args[i]}". Usage: npm run pretrain [-- --out DIR]`);
   }
+  // The committed checkpoints are remade bit for bit on any machine: training in this process
+  // (the threaded build gives the same numbers on any thread count), not on data-parallel
+  // workers, whose sums run in another order. TINY_LLM_WORKERS=2 opts in, for speed.
+  process.env.TINY_LLM_WORKERS ??= "1";
   await setupBackend({ verbose: false });
   const started = Date.now();
   const steps = BASE_RECIPE.knobs.steps;

@@ -2,7 +2,7 @@
  * Data parallelism: one training step on several cores, the way large models are trained
  * (on many GPUs there; on a laptop's cores here).
  *
- *   main thread                          K workers (threads, each with its own tfjs on one core)
+ *   main thread                          K workers (threads, each with its own tfjs and threads)
  *   ───────────                          ─────────────────────────────────────────────────────
  *   draw the batch, cut its rows   ──►   worker k: loss and gradients of shard k, with the
  *   into K shards                        weights in shared memory; gradients into shared memory
@@ -17,7 +17,7 @@
  * The loss is the mean over a batch's counted targets, so the weighted sum is exactly the whole
  * batch's gradient, up to float rounding: the sums run in another order than in one process.
  * Runs with the same number of workers give the same numbers; across worker counts the losses
- * agree to about 1e-5 at first and drift apart slowly, as any change of rounding does
+ * agree within 1e-5 at first and drift apart slowly, as any change of rounding does
  * (tests/data-parallel.test.ts).
  *
  * Workers start once per process (about 1 s: each loads tfjs and the course's lib) and are kept

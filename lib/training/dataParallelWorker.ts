@@ -1,8 +1,8 @@
 /**
  * One data-parallel worker (dataParallel.ts): a copy of the model in a thread of its own, with
- * its own tfjs (on as many threads as the main thread gives it, usually one). Per step: the loss and gradients of its shard of the batch with
- * the weights in shared memory, then — once every worker has its gradients — the sum, clipping
- * and AdamW update of its share of the weights.
+ * its own tfjs (on the threads the main thread gives it, usually one). Per step: the loss and
+ * gradients of its shard of the batch with the weights in shared memory, then — once every
+ * worker has its gradients — the sum, clipping and AdamW update of its share of the weights.
  *
  * Messages in:  init (a new run: the model, the shared buffers) → ready
  *               step (one shard)                                → done | error
@@ -22,8 +22,9 @@ interface Run {
   model: GPT;
   /** The replica's trained variables, in the task's order. */
   trained: tf.Variable[];
-  /** Where each trained weight starts in the concatenated gradients and moments. */
+  /** Where each trained weight starts in the concatenated gradients and moments, and their total size. */
   starts: number[];
+  total: number;
   weights: Float32Array;
   control: Int32Array;
   scalars: Float64Array;
@@ -36,7 +37,7 @@ function start(init: ReplicaInit): void {
   const weights = new Float32Array(init.weights);
   const model = new GPT(init.config as Partial<GPTConfig>, { seed: 0 });
   const values = new Map<string, tf.Tensor>();
-  init.names.forEach((name, i) => values.set(name, tf.tensor(weights.subarray(init.offsets[i], init.offsets[i] + sizeOf(init.shapes[i])), init.shapes[i])));
+  init.names.forEach((name, i) => values.set(name, tf.tensor(weights.subarray(init.offsets[i], init.offsets[i] + tf.util.sizeFromShape(init.shapes[i])), init.shapes[i])));
   model.setWeights(values, "the main thread's weights");
   values.forEach((t) => t.dispose());
   model.freeze(init.frozen);
@@ -48,11 +49,7 @@ function start(init: ReplicaInit): void {
     starts.push(at);
     at += v.size;
   }
-  run = { init, model, trained, starts, weights, control: new Int32Array(init.control), scalars: new Float64Array(init.scalars) };
-}
-
-function sizeOf(shape: number[]): number {
-  return shape.reduce((a, d) => a * d, 1);
+  run = { init, model, trained, starts, total: at, weights, control: new Int32Array(init.control), scalars: new Float64Array(init.scalars) };
 }
 
 /** Wait until all `parties` workers arrive (a generation barrier in shared memory); throws if one of them failed. */
@@ -100,8 +97,7 @@ function gradients(r: Run, message: ShardMessage): number {
 function update(r: Run, message: ShardMessage): boolean {
   const { init, trained, starts, weights, control, scalars } = r;
   const { slot, parties, shares } = message;
-  const total = trained.reduce((a, v) => a + v.size, 0);
-  const [from, to] = shareOf(total, slot, parties);
+  const [from, to] = shareOf(r.total, slot, parties);
   let batchLoss = 0;
   for (let k = 0; k < parties; k++) batchLoss += shares[k] * scalars[k];
   if (!Number.isFinite(batchLoss)) return false; // every worker sees the same sum: none updates

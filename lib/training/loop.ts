@@ -101,7 +101,7 @@ export interface TrainOptions extends AdamWOptions {
    * its share of the weights. "auto" (the default; or the env var TINY_LLM_WORKERS): 2 workers
    * when the backend has 2 threads or more (setupBackend) and the task can be copied (the GPT
    * tasks: next token, instruction following, in-context) — else, and with 1, this process
-   * alone. The losses match one process to float rounding (about 1e-5 at first) and repeat
+   * alone. The losses match one process to float rounding (within 1e-5 at first) and repeat
    * exactly with the same number of workers, whatever the cores.
    */
   workers?: number | "auto";
@@ -178,16 +178,14 @@ export function trainWorkers(option?: number | "auto"): number | "auto" {
 }
 
 /**
- * The workers "auto" means: two (DATA_PARALLEL_WORKERS), when the backend runs on two threads
- * or more (setupBackend) and the task can be copied; else 1. Always two, not one per core, so
- * that a 4-core laptop gets the numbers of a 2-core one: each worker then computes on half the
- * threads, and the threaded build gives the same numbers on any thread count.
+ * Whether "auto" trains on DATA_PARALLEL_WORKERS (2) workers: when the backend runs on two
+ * threads or more (setupBackend). Always two, not one per core, so that a 4-core laptop gets the
+ * numbers of a 2-core one: each worker then computes on half the threads, and the threaded build
+ * gives the same numbers on any thread count.
  */
-function autoWorkers<B>(task: TrainingTask<B>): number {
+function parallelBackend(): boolean {
   const backend = currentBackend();
-  if (!backend || backend.name !== "wasm" || backend.threads < DATA_PARALLEL_WORKERS || tf.getBackend() !== "wasm") return 1;
-  if (!task.replica || replicaProblem(task.replica.model, task.params)) return 1;
-  return DATA_PARALLEL_WORKERS;
+  return !!backend && backend.name === "wasm" && backend.threads >= DATA_PARALLEL_WORKERS && tf.getBackend() === "wasm";
 }
 
 /** Threads for each of `workers` workers: the backend's threads shared among them, at least one each. */
@@ -219,13 +217,11 @@ export async function train<B>(task: TrainingTask<B>, options: TrainOptions): Pr
   }
   if (checkpoints.size > 0 && !options.onCheckpoint) throw new Error("train: checkpointAt needs onCheckpoint(step), the function to call at those steps.");
   const asked = trainWorkers(options.workers);
-  const workers = asked === "auto" ? autoWorkers(task) : asked;
-  const fix = `Use workers: 1 or "auto"${options.workers === undefined ? " (TINY_LLM_WORKERS is set)" : ""}.`;
-  if (workers > 1 && !task.replica) {
-    throw new Error(`train: workers: ${workers} shares each batch among copies of the task, but this task cannot be copied (the GPT tasks can: nextTokenTask, instructionTask, inContextTask). ${fix}`);
+  const copyProblem = task.replica ? replicaProblem(task.replica.model, task.params) : "this task cannot be copied (the GPT tasks can: nextTokenTask, instructionTask, inContextTask)";
+  const workers = asked === "auto" ? (copyProblem || !parallelBackend() ? 1 : DATA_PARALLEL_WORKERS) : asked;
+  if (workers > 1 && copyProblem) {
+    throw new Error(`train: workers: ${workers} shares each batch among copies of the model, but ${copyProblem}. Use workers: 1 or "auto"${options.workers === undefined ? " (TINY_LLM_WORKERS is set)" : ""}.`);
   }
-  const problem = workers > 1 && task.replica ? replicaProblem(task.replica.model, task.params) : null;
-  if (problem) throw new Error(`train: workers: ${workers} copies the model to each worker, but ${problem}. ${fix}`);
   checkHasParams(task.params);
   const gradClip = options.gradClip ?? 1;
   const replica = workers > 1 ? task.replica : undefined;

@@ -47,7 +47,7 @@ export function adamWConstants(options: AdamWOptions, t: number, lr: number, ran
 /**
  * AdamW.step's update on plain arrays, in place: the same operations in the same order, each
  * rounded to float32 as the tensor op rounds it — so the same numbers, bit for bit
- * (tests/train.test.ts). Data-parallel workers use it on their share of the weights
+ * (tests/data-parallel.test.ts). Data-parallel workers use it on their share of the weights
  * (dataParallel.ts), where the weights and moments live in shared memory, not in tensors.
  */
 export function adamWArrays(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: ReturnType<typeof adamWConstants>): void {

@@ -47,20 +47,8 @@ import * as path from "path";
 
 const DEFAULT_BATCH = 16;
 
-/** Time `steps` calls of fn after `warmup` calls; returns per-call milliseconds. */
-function timeSteps(fn: () => void, steps: number, warmup = 3): number[] {
-  for (let i = 0; i < warmup; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}
-
-/** timeSteps for an async step. */
-async function timeStepsAsync(fn: () => Promise<void>, steps: number, warmup = 3): Promise<number[]> {
+/** Time `steps` calls of fn (awaited: a data-parallel step is async) after `warmup` calls; returns per-call milliseconds. */
+async function timeSteps(fn: () => void | Promise<void>, steps: number, warmup = 3): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -93,7 +81,7 @@ function recordMatMuls(fn: () => void): [number[], number[]][] {
 }
 
 /** Time the recorded matMuls alone (fresh operands of the same shapes, like in a step). */
-function replayMatMuls(calls: [number[], number[]][], repeats: number): { ms: number; gflop: number } {
+async function replayMatMuls(calls: [number[], number[]][], repeats: number): Promise<{ ms: number; gflop: number }> {
   const inputs = calls.map(([a, b]) => [tf.randomNormal(a), tf.randomNormal(b)]);
   let gflop = 0;
   for (const [a, b] of calls) gflop += (2 * a.reduce((x, y) => x * y, 1) * b[b.length - 1]) / 1e9;
@@ -108,7 +96,7 @@ function replayMatMuls(calls: [number[], number[]][], repeats: number): { ms: nu
   const cloneOnly = () => {
     for (const [, b] of inputs) tf.clone(b).dispose();
   };
-  const t = median(timeSteps(run, repeats, 1)) - median(timeSteps(cloneOnly, repeats, 1));
+  const t = median(await timeSteps(run, repeats, 1)) - median(await timeSteps(cloneOnly, repeats, 1));
   tf.dispose(inputs);
   return { ms: t, gflop };
 }
@@ -267,7 +255,7 @@ async function dataParallelRunner(config: Partial<GPTConfig> & { contextLength: 
   return {
     losses,
     workerThreads: dp.workerThreads,
-    block: (warmup: number) => timeStepsAsync(step, steps, warmup),
+    block: (warmup: number) => timeSteps(step, steps, warmup),
     workerMs: () => median(workerMs.slice(3)),
     dispose: () => {
       dp.dispose();
@@ -296,7 +284,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
   };
   console.error(`train bench: ${info.description}, bench-small, 2 × ${steps} steps…`);
   const before = tf.memory().numTensors;
-  const block1 = timeSteps(step, steps);
+  const block1 = await timeSteps(step, steps);
   const leaked = tf.memory().numTensors - before;
   const parallelOn = !args.includes("--no-data-parallel") && threadsArg === undefined && info.trainingWorkers > 1 && BATCH >= DATA_PARALLEL_WORKERS;
   const parallel = parallelOn ? await dataParallelRunner(config, tokens, BATCH, info.threads, steps) : null;
@@ -309,7 +297,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
     console.error("train bench: PyTorch reference…");
     torch = JSON.parse(runReference(["bench", String(steps)]).trim().split("\n").pop()!);
   }
-  const block2 = timeSteps(step, steps, 1);
+  const block2 = await timeSteps(step, steps, 1);
   const parallelBlock2 = parallel ? await parallel.block(1) : [];
   const parallelMs = parallel ? Math.min(median(parallelBlock1), median(parallelBlock2)) : Infinity;
   parallel?.dispose();
@@ -392,7 +380,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
   if (!args.includes("--no-matmul")) {
     // The matMul limit: the step's own matMul calls, alone.
     const calls = recordMatMuls(step);
-    const limit = replayMatMuls(calls, 5);
+    const limit = await replayMatMuls(calls, 5);
     emit({
       figure: "matmul-limit",
       threads: info.threads,
@@ -415,7 +403,7 @@ export async function bench(emit: Emit, args: string[]): Promise<void> {
         loss?.dataSync();
       });
     };
-    const bt = timeSteps(baseStep, 3, 1);
+    const bt = await timeSteps(baseStep, 3, 1);
     opt.dispose();
     emit({ figure: "baseline", what: "straightforward tfjs (built-in gradients, batched attention)", ms_per_step: +median(bt).toFixed(1), speedup: +(median(bt) / ms).toFixed(2) });
   }

@@ -162,6 +162,8 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
       ]),
       // The kernel process's own stderr (fd 2, not the cell's stream) is where Node prints a crash.
       "15-dies.ipynb": notebook(['require("fs").writeSync(2, "last-words-marker\\n");\nprocess.exit(3);']),
+      // An error without a message (once seen as tslab's bare "<Error>"): the kernel's own stderr is shown too.
+      "16-quiet.ipynb": notebook(['require("fs").writeSync(2, "quiet-words-marker\\n");\nthrow new Error("");']),
     };
     fixtureNames = Object.keys(fixtures);
     for (const [name, nb] of Object.entries(fixtures)) {
@@ -200,12 +202,12 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
     expect(ok.ok).toBe(true);
     expect(ok.kernelPeakMB).toBeGreaterThan(10);
     expect(lines.find((l) => l.notebook === "15-dies")?.ok).toBe(false);
-    expect(lines[lines.length - 1]).toMatchObject({ notebooks: 5, passed: 2 });
+    expect(lines[lines.length - 1]).toMatchObject({ notebooks: 6, passed: 2 });
   });
 
   it("exits non-zero and ends with the summary line CI reads", () => {
     expect(res.status, res.out).toBe(1);
-    expect(res.out).toMatch(/^notebooks: 2 passed, 3 failed$/m);
+    expect(res.out).toMatch(/^notebooks: 2 passed, 4 failed$/m);
     expect(res.out).toMatch(/ok +\S*10-ok\.ipynb +\d+ code cells in [\d.]+ s/);
   });
 
@@ -246,6 +248,13 @@ describe("npm run notebooks (real Jupyter + tslab kernel)", () => {
     expect(res.out).toMatch(/15-dies\.ipynb: cell 1 \(of 1 cells, code cell 1 of 1\) killed the kernel:/);
     expect(res.out).toMatch(/the kernel died[^\n]*\(exit code 3\)/);
     expect(res.out).toMatch(/the kernel process printed, last:\n[\s\S]*last-words-marker/);
+  });
+
+  it("an error without a message comes with what the kernel process printed; one with a message does not", () => {
+    expect(res.out).toMatch(/16-quiet\.ipynb: cell 1 \(of 1 cells, code cell 1 of 1\) failed:/);
+    expect(res.out).toMatch(/16-quiet[\s\S]*the kernel process printed, last:\n[\s\S]*quiet-words-marker/);
+    const throws = res.out.slice(res.out.indexOf("12-throws.ipynb: cell"), res.out.indexOf("12-throws.ipynb: cell") + 600);
+    expect(throws).not.toContain("the kernel process printed");
   });
 
   it("runs in memory: the notebooks themselves are untouched; --save writes executed copies", () => {

@@ -30,7 +30,7 @@ export interface Failure {
   source?: string;
   stderr?: string;
   stdout?: string;
-  /** The kernel process's own stderr (where Node prints a crash), kept when the kernel died. */
+  /** The kernel process's own stderr (where Node prints a crash), shown when the kernel died or the error came without a message. */
   kernelStderr?: string;
 }
 
@@ -174,7 +174,8 @@ export function formatFailure(name: string, r: RunResult): string {
   const head = `${f.ename ?? "Error"}${f.evalue ? `: ${f.evalue}` : ""}`;
   out.push(`  error: ${head}`);
   if (tb && tb !== head && f.kind !== "timeout" && !(f.stderr ?? "").includes(tb)) out.push(indent(lastChars(hideKernelFrames(tb), 3000)));
-  if (f.kind === "dead" && f.kernelStderr && f.kernelStderr.trim()) {
+  // a dead kernel, or an error without a message (tslab's bare "<Error>"): what the kernel process printed may say why
+  if ((f.kind === "dead" || !(f.evalue ?? "").trim()) && f.kernelStderr && f.kernelStderr.trim()) {
     out.push("  the kernel process printed, last:");
     out.push(indent(lastChars(f.kernelStderr.trim(), 3000)));
   }
@@ -214,8 +215,8 @@ function runOne(python: string, env: NodeJS.ProcessEnv, file: string, opts: Opti
           failure: { kind: "startup", ename: "RunnerError", evalue: `run_notebook.py exited with ${signal ?? code} and no result:\n${stderr.trim()}` },
         };
       }
-      // The kernel inherits this runner's stderr: when it dies, what it printed last says why.
-      if (result.failure?.kind === "dead") result.failure.kernelStderr = kernelLines(stderr);
+      // The kernel inherits this runner's stderr: when it dies (or fails without a message), what it printed last says why.
+      if (result.failure) result.failure.kernelStderr = kernelLines(stderr);
       resolve(result);
     });
   });

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { setupBackend } from "../lib/backend";
 import { GPT, MASKED, causalMask, crossEntropy, embedding, gelu, layerNorm, linear, matMul2d, mergeHeads, scaledDotProductAttention, sinusoidalTable, splitHeads, tiedOutput } from "../lib/model";
 import { fastCrossAttention, fastSelfAttention } from "../lib/model/fastAttention";
-import { columnSum, matMulTransposeA, transpose2d } from "../lib/model/fastOps";
+import { columnSum, installFastKernels, matMulTransposeA, transpose2d } from "../lib/model/fastOps";
 import { addLearnedPositions, addSinusoidalPositions } from "../lib/model/positional";
 import { Rng } from "../lib/random";
 
@@ -94,6 +94,23 @@ describe("fast helpers", () => {
         expect(tf.max(tf.abs(tf.sub(matMulTransposeA(a, other), ref))).dataSync()[0]).toBeLessThan(1e-4);
       }
     });
+  });
+});
+
+describe("fast kernels", () => {
+  it("tf.clone (and so every tensor a gradient keeps) shares its input's data; each stays readable until its own dispose", () => {
+    installFastKernels();
+    const buffers = tf.memory().numDataBuffers;
+    const x = rand([64, 32], 5);
+    const values = Array.from(x.dataSync());
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(buffers + 1); // no copy
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(values);
+    const z = tf.add(y, 1);
+    expect(Array.from(z.dataSync())).toEqual(values.map((v) => Math.fround(v + 1)));
+    tf.dispose([y, z]);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
   });
 });
 

@@ -6,7 +6,7 @@
  * gradients. Read attention.ts first; this file is only about speed.
  */
 import * as tf from "@tensorflow/tfjs";
-import { customOp, installFastSlice } from "./fastOps";
+import { customOp, installFastKernels } from "./fastOps";
 import { AttentionMaskSpec, MASKED, additiveMask } from "./masks";
 import { mergeHeads } from "./heads";
 
@@ -110,7 +110,7 @@ function attendBackward(dy: tf.Tensor, qSrc: tf.Tensor, kvSrc: tf.Tensor, kvT: t
  * calling scaledDotProductAttention, but fast on wasm.
  */
 export function fastSelfAttention(qkv: tf.Tensor, batch: number, length: number, heads: number, mask: AttentionMaskSpec = {}): tf.Tensor2D {
-  installFastSlice();
+  installFastKernels();
   const C = (qkv.shape[1] as number) / 3;
   const d = C / heads;
   const B = batch;
@@ -158,7 +158,7 @@ export function fastSelfAttention(qkv: tf.Tensor, batch: number, length: number,
  * keys|values kv (B·Tk, 2C) from another → (B·Tq, C), before the output projection.
  */
 export function fastCrossAttention(q: tf.Tensor, kv: tf.Tensor, batch: number, tq: number, tk: number, heads: number, mask: AttentionMaskSpec = {}): tf.Tensor2D {
-  installFastSlice();
+  installFastKernels();
   const C = q.shape[1] as number;
   const d = C / heads;
   const B = batch;

@@ -18,14 +18,20 @@
  *     transposing first and summing along rows takes ~1.7 ms. `columnSum` does that.
  *   - The wasm `Slice` kernel copies its *whole input* before taking the slice,
  *     so cutting a tensor into 64 per-head pieces costs 64 full copies (and
- *     `SplitV` does the same per piece). `installFastSlice()` replaces both
+ *     `SplitV` does the same per piece). `installFastKernels()` replaces both
  *     with kernels that copy only the pieces.
+ *   - The wasm `Identity` kernel (tf.clone) copies its input, and tfjs clones
+ *     every tensor a gradient keeps for the backward pass (customGrad's `save`,
+ *     and the saved inputs and outputs of built-in ops): ~60 copies per
+ *     bench-small step. `installFastKernels()` makes it share the data instead,
+ *     as tfjs's cpu backend does (tensors are never written in place).
  *
  * A trap, also measured: the wasm matMul caches its prepared (packed) right-hand
  * operand `b` under b's *data id only*, not its shape, and `tf.reshape` keeps the
  * data id. So never use a tensor as matMul's `b` under one shape and a reshape of
  * it as `b` under another shape: the second matMul reuses the first one's setup
- * (an abort, or wrong numbers). `tf.clone` gives a fresh id when that is needed.
+ * (an abort, or wrong numbers). A copy such as `tf.add(b, 0)` gives a fresh id when that is
+ * needed (`tf.clone` shares the id once installFastKernels has run).
  *
  * Everything here computes exactly what the plain tfjs op computes; only the
  * speed differs.
@@ -35,8 +41,8 @@ import * as tf from "@tensorflow/tfjs";
 let fastKernelsInstalled = false;
 const originalKernels = new Map<string, tf.KernelFunc>();
 
-/** The kernel function tfjs shipped for `name` on wasm, before installFastSlice replaced it (for benchmarks). */
-export function originalWasmKernel(name: "Slice" | "SplitV"): tf.KernelFunc | undefined {
+/** The kernel function tfjs shipped for `name` on wasm, before installFastKernels replaced it (for benchmarks). */
+export function originalWasmKernel(name: "Slice" | "SplitV" | "Identity"): tf.KernelFunc | undefined {
   return originalKernels.get(name);
 }
 
@@ -53,19 +59,22 @@ function copyContiguous(backend: any, x: tf.TensorInfo, offset: number, shape: n
 /**
  * Make `tf.slice` and `tf.split` on the wasm backend copy only the requested
  * parts (tfjs 4.22's wasm Slice first copies the whole input tensor out of the
- * wasm heap, and SplitV does that once per piece). Contiguous pieces become one
- * `TypedArray.set` each; other cases fall back to the original kernels. Safe to
- * call many times; a no-op on other backends.
+ * wasm heap, and SplitV does that once per piece): contiguous pieces become one
+ * `TypedArray.set` each; other cases fall back to the original kernels. And make
+ * `Identity` (tf.clone, and the tensors gradients keep) share its input's data
+ * instead of copying it. Safe to call many times; a no-op on other backends.
  */
-export function installFastSlice(): void {
+export function installFastKernels(): void {
   if (fastKernelsInstalled || tf.getBackend() !== "wasm") return;
   const slice = tf.getKernel("Slice", "wasm");
   const split = tf.getKernel("SplitV", "wasm");
-  if (!slice || !split) return;
+  const identity = tf.getKernel("Identity", "wasm");
+  if (!slice || !split || !identity) return;
   const sliceFallback = slice.kernelFunc;
   const splitFallback = split.kernelFunc;
   originalKernels.set("Slice", sliceFallback);
   originalKernels.set("SplitV", splitFallback);
+  originalKernels.set("Identity", identity.kernelFunc);
   tf.unregisterKernel("Slice", "wasm");
   tf.registerKernel({
     kernelName: "Slice",
@@ -100,6 +109,18 @@ export function installFastSlice(): void {
         offset += s * inner;
         return out;
       });
+    },
+  });
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    kernelName: "Identity",
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const { inputs, backend } = args as any;
+      const x = inputs.x as tf.TensorInfo;
+      backend.incRef(x.dataId); // one more tensor on the same data: freed when the last one is disposed
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
   fastKernelsInstalled = true;

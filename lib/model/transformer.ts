@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng, rng } from "../random";
 import { ModelCore } from "./config";
-import { installFastSlice } from "./fastOps";
+import { installFastKernels } from "./fastOps";
 import { dropout, embedding, linear, tiedOutput } from "./layers";
 import { ParamStore, initialValue } from "./params";
 import { addLearnedPositions, addSinusoidalPositions } from "./positional";
@@ -21,7 +21,7 @@ export abstract class TransformerModel<C extends ModelCore> {
   readonly params: ParamStore;
 
   protected constructor(readonly config: C, shapes: ParamShapes, residualLayers: number, options: ModelOptions) {
-    installFastSlice(); // cheap per-head slicing on wasm (see fastOps.ts)
+    installFastKernels(); // cheap per-head slicing and clones on wasm (see fastOps.ts)
     const init = options.seed !== undefined ? new Rng(options.seed) : rng().fork();
     this.params = new ParamStore(shapes, (name, shape) => initialValue(name, shape, { std: config.initStd, residualLayers, rng: init }));
   }

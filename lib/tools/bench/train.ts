@@ -37,7 +37,7 @@ import { GPTConfig, PRESETS } from "../../model/config";
 import { DataParallel } from "../../training/dataParallel";
 import { runReference, torchUnavailableReason } from "../reference/torch";
 import { gelu, linear } from "../../model/layers";
-import { installFastSlice, originalWasmKernel, transpose2d } from "../../model/fastOps";
+import { installFastKernels, originalWasmKernel, transpose2d } from "../../model/fastOps";
 import { Rng } from "../../random";
 import { Trainer, sampleBatch } from "../../train";
 import { median } from "../../notebook/timing";
@@ -87,16 +87,16 @@ async function replayMatMuls(calls: [number[], number[]][], repeats: number): Pr
   for (const [a, b] of calls) gflop += (2 * a.reduce((x, y) => x * y, 1) * b[b.length - 1]) / 1e9;
   const run = () => {
     for (const [a, b] of inputs) {
-      const bb = tf.clone(b); // a new operand each time, as in training (no cached weight packing)
+      const bb = tf.add(b, 0); // a new operand each time, as in training (no cached weight packing; tf.clone would share b's data)
       tf.matMul(a, bb).dispose();
       bb.dispose();
     }
   };
-  // Subtract the cost of the clones themselves.
-  const cloneOnly = () => {
-    for (const [, b] of inputs) tf.clone(b).dispose();
+  // Subtract the cost of the copies themselves.
+  const copyOnly = () => {
+    for (const [, b] of inputs) tf.add(b, 0).dispose();
   };
-  const t = median(await timeSteps(run, repeats, 1)) - median(await timeSteps(cloneOnly, repeats, 1));
+  const t = median(await timeSteps(run, repeats, 1)) - median(await timeSteps(copyOnly, repeats, 1));
   tf.dispose(inputs);
   return { ms: t, gflop };
 }
@@ -145,14 +145,14 @@ function best(fn: () => void, n = 15): number {
 
 /** Each optimisation alone, at the bench-small shapes: [name, what, slow way, fast way]. */
 function levers(emit: Emit): void {
-  installFastSlice();
+  installFastKernels();
   const r = new Rng(1);
   const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r.normal()), shape);
   const x = rand([1024, 128]);
   const h = rand([1024, 512]);
   const dy384 = rand([1024, 384]);
   const w384 = rand([128, 384]);
-  const fresh = (t: tf.Tensor) => tf.clone(t); // a new operand, as in training (no cached packing)
+  const fresh = (t: tf.Tensor) => tf.add(t, 0); // a new operand, as in training (no cached packing; tf.clone would share t's data)
   const run = (f: () => tf.TensorContainer) => () => tf.dispose(tf.tidy(f));
   const lever = (name: string, what: string, slow: () => void, fast: () => void) => {
     const s = best(slow);
@@ -213,6 +213,22 @@ function levers(emit: Emit): void {
     };
     lever("fast-slice", "cut a (12288, 32) matrix into 192 per-head blocks: tfjs 4.22's wasm Slice (copies the whole input each time) vs copying only the block", cut(true), cut(false));
     packed.dispose();
+  }
+  const copyingIdentity = originalWasmKernel("Identity");
+  if (copyingIdentity) {
+    const shared = tf.getKernel("Identity", "wasm")!.kernelFunc;
+    const withIdentity = (kernelFunc: tf.KernelFunc, f: () => void) => () => {
+      tf.unregisterKernel("Identity", "wasm");
+      tf.registerKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc });
+      try {
+        f();
+      } finally {
+        tf.unregisterKernel("Identity", "wasm");
+        tf.registerKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc: shared });
+      }
+    };
+    const ffn = run(() => tf.grads((a: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(gelu(linear(a, w, b))))([x, wfc, bfc]));
+    lever("shared-clone", "forward + backward of c_fc + GELU (1024, 128) → (1024, 512), whose gradients keep 5 tensors: tfjs 4.22's wasm Identity (copies each) vs sharing their data", withIdentity(copyingIdentity, ffn), withIdentity(shared, ffn));
   }
   tf.dispose([x, h, dy384, w384, wte, wfc, bfc, q, kT]);
 }

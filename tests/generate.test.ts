@@ -46,6 +46,15 @@ describe("choosing the next token", () => {
     for (let i = 0; i < 4000; i++) counts[sampleToken(logits, {}, r)]++;
     expect(counts[1] / 4000).toBeCloseTo(0.644, 1);
   });
+  it.each([[0.7, undefined], [1, undefined], [1.3, 0.05]])("without top-k or top-p (T = %f, min-p %s) no ranking is needed: the same probabilities as with topK = the vocabulary", (temperature, minP) => {
+    const r = new Rng(3);
+    const wide = Float32Array.from({ length: 1024 }, () => r.normal(0, 3)); // a model's row of logits
+    wide[7] = wide[9] = Math.max(...wide) + 1; // a tie for the top
+    const plain = nextTokenProbabilities(wide, { temperature, minP });
+    const ranked = nextTokenProbabilities(wide, { temperature, minP, topK: wide.length });
+    plain.forEach((p, i) => expect(Math.abs(p - ranked[i])).toBeLessThan(1e-15));
+    expect(plain.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
   it("rejects bad options", () => {
     expect(() => nextTokenProbabilities(logits, { topK: 0 })).toThrow(/topK must be a positive integer/);
     expect(() => nextTokenProbabilities(logits, { topP: 1.5 })).toThrow(/topP must be in \(0, 1\]/);

@@ -58,21 +58,26 @@ export function nextTokenProbabilities(rawLogits: ArrayLike<number>, options: Sa
     probs[best] = 1;
     return probs;
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  // Top-k and top-p keep the most likely tokens, so they rank them first; plain temperature (and
+  // min-p) needs no ranking (sorting the vocabulary for every new token was most of a sampling step).
+  const ranked = options.topK !== undefined || (options.topP !== undefined && options.topP < 1);
+  const order = ranked ? Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b) : null;
+  const token = (r: number) => (order ? order[r] : r); // the r-th token considered (the most likely first when ranked)
   const keep = Math.min(n, options.topK ?? n);
-  const max = logits[order[0]];
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
   let total = 0;
   for (let r = 0; r < keep; r++) {
-    const i = order[r];
+    const i = token(r);
     probs[i] = Math.exp((logits[i] - max) / temperature);
     total += probs[i];
   }
-  for (let r = 0; r < keep; r++) probs[order[r]] /= total;
+  for (let r = 0; r < keep; r++) probs[token(r)] /= total;
   if (options.topP !== undefined && options.topP < 1) {
     let cumulative = 0;
     let cut = keep;
     for (let r = 0; r < keep; r++) {
-      cumulative += probs[order[r]];
+      cumulative += probs[token(r)];
       if (cumulative >= options.topP) {
         cut = r + 1;
         break;
@@ -80,13 +85,15 @@ export function nextTokenProbabilities(rawLogits: ArrayLike<number>, options: Sa
     }
     let kept = 0;
     for (let r = 0; r < keep; r++) {
-      if (r >= cut) probs[order[r]] = 0;
-      else kept += probs[order[r]];
+      if (r >= cut) probs[token(r)] = 0;
+      else kept += probs[token(r)];
     }
-    for (let r = 0; r < cut; r++) probs[order[r]] /= kept;
+    for (let r = 0; r < cut; r++) probs[token(r)] /= kept;
   }
   if (options.minP !== undefined && options.minP > 0) {
-    const threshold = options.minP * probs[order[0]]; // the top token is always kept
+    let top = 0;
+    for (let i = 0; i < n; i++) if (probs[i] > top) top = probs[i];
+    const threshold = options.minP * top; // the top token is always kept
     let kept = 0;
     for (let i = 0; i < n; i++) {
       if (probs[i] < threshold) probs[i] = 0;
